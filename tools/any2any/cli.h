@@ -1,0 +1,6 @@
+/* Subcommand entry points of the any2any CLI; each returns the process exit status. */
+#ifndef A2A_CLI_H
+#define A2A_CLI_H
+int cli_inspect(int argc, char **argv);
+int cli_sysinfo(int argc, char **argv);
+#endif

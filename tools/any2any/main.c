@@ -1,0 +1,39 @@
+/* any2any command-line interface: dispatches subcommands. */
+#include "any2any.h"
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "any2any %s — any-to-any multimodal LLM engine\n"
+            "\n"
+            "usage: any2any <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  inspect FILE        print metadata and tensor table of a GGUF, safetensors or PyTorch file\n"
+            "  sysinfo             print CPU features and the kernel level in use\n"
+            "  help                this text\n",
+            a2a_version());
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("any2any %s\n", a2a_version());
+        return 0;
+    }
+    if (!strcmp(cmd, "inspect")) return cli_inspect(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sysinfo")) return cli_sysinfo(argc - 1, argv + 1);
+    fprintf(stderr, "any2any: unknown command '%s' (try 'any2any help')\n", cmd);
+    return 2;
+}
