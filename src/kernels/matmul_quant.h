@@ -1,0 +1,25 @@
+/* Matrix product with block-quantized weights (GEMV for decode, GEMM for prefill). */
+#ifndef A2A_KERNELS_MATMUL_QUANT_H
+#define A2A_KERNELS_MATMUL_QUANT_H
+
+#include "core/status.h"
+#include "core/tensor.h"
+#include "core/threadpool.h"
+
+/* dst[b][m][n] = sum_k w[b'][n][k] * x[b][m][k].
+   w: quantized weights (any type with a vec_dot, see a2a_vec_dot_type; F16/BF16/F32 are not
+      handled here), shape [K, N, B2w, B3w], rows contiguous blocks (nb[0] = block size).
+   x: F32 [K, M, B2, B3], rows contiguous (nb[0] == 4), other strides arbitrary.
+   dst: F32 [N, M, B2, B3], rows contiguous (nb[0] == 4), other strides arbitrary.
+   w's batch dims broadcast as in ggml_mul_mat: B2 % B2w == 0, B3 % B3w == 0 and batch b2
+   uses weight batch b2 / (B2 / B2w). K must be a multiple of the block size.
+   x rows are quantized once to the vec_dot type (in the calling thread's scratch slot 1,
+   shared with the workers), then weight rows are split across the pool's threads. Each
+   output element is computed by the same arithmetic whatever the thread count, so results
+   are bit-identical across thread counts. tp may be NULL; ctx may be NULL.
+   Returns A2A_ERR_SHAPE with a message for any type or shape mismatch, A2A_ERR_NOMEM if the
+   scratch buffer cannot be allocated or its size overflows. */
+a2a_status a2a_matmul_quant(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, const a2a_tensor *w,
+                            const a2a_tensor *x);
+
+#endif
