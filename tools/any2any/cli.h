@@ -3,4 +3,6 @@
 #define A2A_CLI_H
 int cli_inspect(int argc, char **argv);
 int cli_sysinfo(int argc, char **argv);
+int cli_tokenize(int argc, char **argv);
+int cli_generate(int argc, char **argv);
 #endif

@@ -13,6 +13,8 @@ static void usage(FILE *f) {
             "\n"
             "commands:\n"
             "  inspect FILE        print metadata and tensor table of a GGUF, safetensors or PyTorch file\n"
+            "  generate -m F.gguf -p PROMPT   stream a text continuation (see 'any2any generate --help')\n"
+            "  tokenize -m F.gguf  read text from stdin, print its token ids (--bos, --special)\n"
             "  sysinfo             print CPU features and the kernel level in use\n"
             "  help                this text\n",
             a2a_version());
@@ -33,6 +35,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(cmd, "inspect")) return cli_inspect(argc - 1, argv + 1);
+    if (!strcmp(cmd, "generate")) return cli_generate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "tokenize")) return cli_tokenize(argc - 1, argv + 1);
     if (!strcmp(cmd, "sysinfo")) return cli_sysinfo(argc - 1, argv + 1);
     fprintf(stderr, "any2any: unknown command '%s' (try 'any2any help')\n", cmd);
     return 2;

@@ -1,0 +1,146 @@
+/* LLaMA-family LLM vs transformers (tools/ref/make_golden_llm.py): logits at every position
+   and last-layer hidden states for tiny llama (GQA) and qwen2 (biases, NEOX rope) models, run
+   (a) as one batch, (b) as a prefill then one token at a time through the KV cache, (c) with
+   input embeddings in place of some token ids, at every kernel level and 1/2 threads.
+   Tolerances: as stored per case (nmse 1e-9, max abs 1e-3) for F32 weights and an F32 KV
+   cache; an F16 KV cache (the default) rounds K/V to half precision: nmse <= 1e-5; the Q8_0
+   model is compared to the same F32 reference with nmse <= 2e-3. */
+#include "a2a_golden.h"
+#include "a2a_test.h"
+#include "core/cpu.h"
+#include "models/llm/llama.h"
+
+/* Run ids through a session in pieces of `step` (0 = one batch), collecting all logits/hidden. */
+static bool run_ids(a2a_llm_model *m, a2a_threadpool *tp, const int32_t *ids, int32_t n, int32_t step, bool use_embd,
+                    a2a_type kv_type, float *logits, float *hidden) {
+    a2a_ctx *ctx = a2a_ctx_new();
+    a2a_llm_session *s;
+    a2a_llm_session_params sp = a2a_llm_session_default_params();
+    sp.n_ctx = 64;
+    sp.n_batch = 16; /* forces internal splitting of the 40-token prompt */
+    sp.kv_type = kv_type;
+    bool ok = a2a_llm_session_new(ctx, m, tp, &sp, &s) == A2A_OK;
+    CHECK_MSG(ok, "%s", a2a_last_error(ctx));
+    const int32_t E = m->hp.n_embd, V = m->hp.n_vocab;
+    uint8_t *all = malloc((size_t)n), *mask = calloc((size_t)n, 1);
+    float *embd = calloc((size_t)n * (size_t)E, sizeof(float));
+    memset(all, 1, (size_t)n);
+    if (use_embd) { /* every third position by embedding: the row of token_embd (F32 model) */
+        for (int32_t i = 0; i < n; i += 3) {
+            mask[i] = 1;
+            memcpy(embd + (size_t)i * E, (const float *)m->tok_embd->data + (size_t)ids[i] * E, sizeof(float) * E);
+        }
+    }
+    int32_t done = 0;
+    while (ok && done < n) {
+        int32_t k = step ? A2A_MIN(step, n - done) : n;
+        a2a_status st = a2a_llm_decode(ctx, s, ids + done, embd + (size_t)done * E, mask + done, k, all + done, NULL);
+        ok = st == A2A_OK && s->n_out == k;
+        CHECK_MSG(ok, "decode: %s", a2a_last_error(ctx));
+        if (ok) {
+            memcpy(logits + (size_t)done * V, s->logits, sizeof(float) * (size_t)V * k);
+            memcpy(hidden + (size_t)done * E, s->hidden, sizeof(float) * (size_t)E * k);
+        }
+        done += k;
+    }
+    free(all);
+    free(mask);
+    free(embd);
+    a2a_llm_session_free(s);
+    a2a_ctx_free(ctx);
+    return ok;
+}
+
+static void check_model(const char *model_rel, const char *ref_rel, double q_nmse) {
+    char path[1024];
+    a2a_golden gf;
+    if (!a2a_golden_open(&gf, ref_rel)) { CHECK_MSG(0, "cannot open %s", ref_rel); return; }
+    a2a_ctx *ctx = a2a_ctx_new();
+    a2a_llm_model *m = NULL;
+    a2a_status st = a2a_llm_load(ctx, a2a_golden_path(path, sizeof(path), model_rel), &m);
+    CHECK_MSG(st == A2A_OK, "%s", a2a_last_error(ctx));
+    if (!m) { a2a_golden_close(&gf); a2a_ctx_free(ctx); return; }
+    a2a_kernel_level max = a2a_kernel_level_max();
+    for (int lvl = 0; lvl <= (int)max; lvl++) {
+        a2a_kernel_level_set((a2a_kernel_level)lvl);
+        for (int nt = 1; nt <= 2; nt++) {
+            a2a_threadpool *tp = NULL;
+            a2a_threadpool_new(ctx, nt, &tp);
+            for (int ci = 0; ci < gf.n_cases; ci++) {
+                const a2a_golden_case *c = &gf.cases[ci];
+                if (strcmp(c->op, "llm_logits") != 0) continue;
+                char hname[A2A_GOLDEN_NAME_MAX + 16];
+                snprintf(hname, sizeof(hname), "%s_hidden", c->name);
+                const a2a_golden_case *hc = a2a_golden_find(&gf, hname);
+                int32_t n = (int32_t)c->in[0]->ne[0];
+                const int32_t *ids = c->in[0]->data;
+                float *lg = malloc(sizeof(float) * (size_t)n * m->hp.n_vocab), *hd = malloc(sizeof(float) * (size_t)n * m->hp.n_embd);
+                a2a_tensor lt = a2a_tensor_make(A2A_TYPE_F32, lg, m->hp.n_vocab, n, 1, 1);
+                a2a_tensor ht = a2a_tensor_make(A2A_TYPE_F32, hd, m->hp.n_embd, n, 1, 1);
+                int modes = (m->tok_embd->type == A2A_TYPE_F32) ? 4 : 3;
+                for (int mode = 0; mode < modes; mode++) {
+                    /* mode 0: one batch, 1: token by token, 2: F16 KV cache, 3: embeddings for some positions */
+                    a2a_type kvt = mode == 2 ? A2A_TYPE_F16 : A2A_TYPE_F32;
+                    if (!run_ids(m, tp, ids, n, mode == 1 ? (n > 5 ? 1 : 0) : 0, mode == 3, kvt, lg, hd)) continue;
+                    char tag[128];
+                    snprintf(tag, sizeof(tag), "%s lvl=%s threads=%d mode=%s", model_rel, a2a_kernel_level_name((a2a_kernel_level)lvl), nt,
+                             mode == 0 ? "batch" : mode == 1 ? "incremental" : mode == 2 ? "f16-kv" : "embeddings");
+                    if (q_nmse > 0 || mode == 2) {
+                        /* quantized weights or F16 KV: compare to the F32 reference with a looser bound */
+                        double tol = q_nmse > 0 ? q_nmse : 1e-5;
+                        a2a_golden_metrics mt;
+                        a2a_golden_measure(&lt, c->out, &mt);
+                        CHECK_MSG(mt.shape_ok && mt.nmse <= tol, "%s %s: logits nmse %.3g > %.3g", tag, c->name, mt.nmse, tol);
+                    } else {
+                        CHECK(a2a_golden_compare(c, &lt, tag));
+                        if (hc) CHECK(a2a_golden_compare(hc, &ht, tag));
+                    }
+                }
+                free(lg);
+                free(hd);
+            }
+            a2a_threadpool_free(tp);
+        }
+    }
+    a2a_kernel_level_set(max);
+    a2a_llm_free(m);
+    a2a_golden_close(&gf);
+    a2a_ctx_free(ctx);
+}
+
+TEST(test_llama_f32) { check_model("llm/tiny-llama.gguf", "llm/tiny-llama.ref.gguf", 0); }
+TEST(test_qwen2_f32) { check_model("llm/tiny-qwen2.gguf", "llm/tiny-qwen2.ref.gguf", 0); }
+TEST(test_llama_q8_0) { check_model("llm/tiny-llama-q8_0.gguf", "llm/tiny-llama.ref.gguf", 2e-3); }
+
+/* Loader errors: wrong architecture, context overflow, bad token ids. */
+TEST(test_llm_errors) {
+    a2a_ctx *ctx = a2a_ctx_new();
+    char path[1024];
+    a2a_llm_model *m = NULL;
+    CHECK(a2a_llm_load(ctx, a2a_golden_path(path, sizeof(path), "llm/tiny-llama.ref.gguf"), &m) != A2A_OK);
+    CHECK(strstr(a2a_last_error(ctx), "architecture") != NULL);
+    snprintf(path, sizeof(path), "%s/fixtures/vocab/ggml-vocab-llama-spm.gguf", A2A_SHARED_DIR);
+    CHECK(a2a_llm_load(ctx, path, &m) != A2A_OK); /* vocab-only file: no weights */
+    CHECK(a2a_llm_load(ctx, a2a_golden_path(path, sizeof(path), "llm/tiny-llama.gguf"), &m) == A2A_OK);
+    if (m) {
+        a2a_llm_session *s;
+        a2a_llm_session_params sp = a2a_llm_session_default_params();
+        sp.n_ctx = 8;
+        CHECK(a2a_llm_session_new(ctx, m, NULL, &sp, &s) == A2A_OK);
+        int32_t ids[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        CHECK(a2a_llm_decode(ctx, s, ids, NULL, NULL, 10, NULL, NULL) == A2A_ERR_INVALID_ARG);
+        CHECK(strstr(a2a_last_error(ctx), "context is full") != NULL);
+        int32_t bad[2] = {1, 100000};
+        CHECK(a2a_llm_decode(ctx, s, bad, NULL, NULL, 2, NULL, NULL) == A2A_ERR_INVALID_ARG);
+        CHECK(strstr(a2a_last_error(ctx), "out of range") != NULL);
+        CHECK(s->n_past == 0);
+        volatile int cancel = 1;
+        CHECK(a2a_llm_decode(ctx, s, ids, NULL, NULL, 2, NULL, &cancel) == A2A_ERR_CANCELLED);
+        CHECK(s->n_past == 0);
+        a2a_llm_session_free(s);
+        a2a_llm_free(m);
+    }
+    a2a_ctx_free(ctx);
+}
+
+TEST_MAIN(test_llama_f32, test_qwen2_f32, test_llama_q8_0, test_llm_errors)
