@@ -6,7 +6,7 @@
 #include <string.h>
 
 a2a_sampler_params a2a_sampler_default_params(void) {
-    a2a_sampler_params p = {0.8f, 40, 0.95f, 0.05f, 1.0f, 0.0f, 0.0f, 64, 0x5eed};
+    a2a_sampler_params p = {0.8f, 40, 0.95f, 0.05f, 1.0f, 0.0f, 0.0f, 64, 24301};
     return p;
 }
 

@@ -14,6 +14,7 @@ static void usage(FILE *f) {
             "commands:\n"
             "  inspect FILE        print metadata and tensor table of a GGUF, safetensors or PyTorch file\n"
             "  generate -m F.gguf -p PROMPT   stream a text continuation (see 'any2any generate --help')\n"
+            "  chat -m F.gguf      interactive multi-turn chat (chat templates from the model or --template)\n"
             "  tokenize -m F.gguf  read text from stdin, print its token ids (--bos, --special)\n"
             "  sysinfo             print CPU features and the kernel level in use\n"
             "  help                this text\n",
@@ -36,6 +37,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "inspect")) return cli_inspect(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cli_generate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "chat")) return cli_chat(argc - 1, argv + 1);
     if (!strcmp(cmd, "tokenize")) return cli_tokenize(argc - 1, argv + 1);
     if (!strcmp(cmd, "sysinfo")) return cli_sysinfo(argc - 1, argv + 1);
     fprintf(stderr, "any2any: unknown command '%s' (try 'any2any help')\n", cmd);

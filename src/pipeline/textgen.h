@@ -1,0 +1,34 @@
+/* Internal: the text generation loop shared by `generate`, `chat` and the multimodal
+   pipeline: sample, stream UTF-8-complete pieces, stop at EOS / a stop string / n_predict /
+   a full context / the cancel flag, and keep the KV cache in step with the reply. */
+#ifndef A2A_PIPELINE_TEXTGEN_H
+#define A2A_PIPELINE_TEXTGEN_H
+
+#include "models/llm/llama.h"
+#include "pipeline/sampling.h"
+
+/* Receives reply text as it is produced (always whole UTF-8 characters); return nonzero to stop. */
+typedef int (*a2a_text_fn)(const char *text, size_t len, void *user);
+
+typedef struct a2a_textgen_params {
+    int32_t n_predict;     /* max new tokens (<= 0: until EOS/stop/context end) */
+    const char *stop;      /* stop string (not emitted), or NULL */
+    bool render_special;   /* emit the text of control tokens */
+} a2a_textgen_params;
+
+typedef struct a2a_textgen_result {
+    int32_t n_tokens;      /* tokens generated */
+    char *text;            /* the whole reply (malloc'd, caller frees), without the stop string */
+    size_t len;
+    bool hit_eos, hit_stop, hit_limit, context_full, cancelled;
+} a2a_textgen_result;
+
+/* Generate a reply. s must hold the logits of its last position (from the prompt's decode).
+   Every sampled token is fed back, so the cache ends with the whole reply. Returns A2A_OK when
+   generation ended for any of the normal reasons (see the result flags; cancel is a normal
+   end), or the error of a failed decode. */
+a2a_status a2a_textgen_run(a2a_ctx *ctx, a2a_llm_session *s, a2a_sampler *smp, const a2a_vocab *v,
+                           const a2a_textgen_params *p, a2a_text_fn on_text, void *user, const volatile int *cancel,
+                           a2a_textgen_result *res);
+
+#endif
