@@ -15,6 +15,7 @@
 #ifndef ANY2ANY_H
 #define ANY2ANY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,6 +84,99 @@ A2A_API const char *a2a_cpu_features_str(void);
 
 /* Print the metadata and tensor table of a GGUF, safetensors or PyTorch zip file. */
 A2A_API a2a_status a2a_inspect_file(a2a_ctx *ctx, const char *path, FILE *out);
+
+/* Free memory the library returned to the caller ("caller frees with a2a_free"). */
+A2A_API void a2a_free(void *p);
+
+/* ------------------------------------------------------------------------------------------
+   LLM: LLaMA-family models (general.architecture llama | qwen2) from GGUF files.
+
+     a2a_llm_model *m;    a2a_llm_load(ctx, "vicuna-7b.Q4_0.gguf", &m);
+     a2a_session *s;      a2a_session_new(ctx, m, NULL, &s);        // one model, many sessions
+     int32_t *ids; size_t n;
+     a2a_llm_tokenize(ctx, m, "Hello", 5, true, false, &ids, &n);
+     a2a_session_decode(ctx, s, ids, NULL, NULL, (int32_t)n, NULL); // prefill
+     char *reply;         a2a_session_generate(ctx, s, NULL, 64, NULL, on_text, NULL, NULL, &reply);
+     a2a_free(reply); a2a_free(ids); a2a_session_free(s); a2a_llm_free(m);
+
+   The model is immutable after loading (weights are mmapped) and may be shared by sessions
+   used from different threads; a session is used by one thread at a time. */
+typedef struct a2a_llm_model a2a_llm_model;
+typedef struct a2a_session a2a_session;
+
+/* Load a GGUF model (zero-copy mmap). Errors name the missing/mis-shaped tensor or key. Free
+   with a2a_llm_free. */
+A2A_API a2a_status a2a_llm_load(a2a_ctx *ctx, const char *path, a2a_llm_model **out);
+A2A_API void a2a_llm_free(a2a_llm_model *m);
+A2A_API int32_t a2a_llm_n_vocab(const a2a_llm_model *m);
+A2A_API int32_t a2a_llm_n_embd(const a2a_llm_model *m);
+A2A_API int32_t a2a_llm_n_ctx_train(const a2a_llm_model *m);
+/* Special token ids (-1 when the vocabulary has none). */
+A2A_API int32_t a2a_llm_token_bos(const a2a_llm_model *m);
+A2A_API int32_t a2a_llm_token_eos(const a2a_llm_model *m);
+/* Id of the token whose text is exactly `text` (e.g. "[IMG0]", "<Img>"), -1 if none. */
+A2A_API int32_t a2a_llm_token_lookup(const a2a_llm_model *m, const char *text);
+/* Tokenize UTF-8 text; *ids is malloc'd (caller frees with a2a_free). parse_special: text
+   spelling a control token becomes that token. Invalid UTF-8 is an error. */
+A2A_API a2a_status a2a_llm_tokenize(a2a_ctx *ctx, const a2a_llm_model *m, const char *text, size_t len, bool add_bos,
+                                    bool parse_special, int32_t **ids, size_t *n);
+/* Text of a token sequence (control tokens omitted); *text is NUL-terminated, caller frees
+   with a2a_free. */
+A2A_API a2a_status a2a_llm_detokenize(a2a_ctx *ctx, const a2a_llm_model *m, const int32_t *ids, size_t n, char **text);
+
+typedef struct a2a_session_params {
+    int32_t n_ctx;     /* KV cache positions (0: the model's context, at most 4096) */
+    int32_t n_batch;   /* max positions per internal forward pass (0: 512) */
+    int32_t n_threads; /* 0: all cores available to the process */
+    bool kv_f32;       /* F32 KV cache (default F16) */
+} a2a_session_params;
+A2A_API a2a_session_params a2a_session_default_params(void);
+
+/* A session: KV cache, planned activations, its own threadpool. p may be NULL (defaults).
+   Free with a2a_session_free. */
+A2A_API a2a_status a2a_session_new(a2a_ctx *ctx, const a2a_llm_model *m, const a2a_session_params *p, a2a_session **out);
+A2A_API void a2a_session_free(a2a_session *s);
+/* Positions in the KV cache; rewinding forgets positions >= n_past. */
+A2A_API int32_t a2a_session_n_past(const a2a_session *s);
+A2A_API void a2a_session_rewind(a2a_session *s, int32_t n_past);
+
+/* Append n positions: token ids, or (where embd_mask[i] != 0) rows of embd [n * n_embd] —
+   soft tokens from an input projector. out_rows: NULL (logits/hidden for the last position
+   only) or [n] flags choosing the positions whose logits and last-layer hidden states (after
+   the final norm) are kept; read them with a2a_session_logits / a2a_session_hidden.
+   Errors: context full, token out of range, cancelled (the cache is left unchanged). */
+A2A_API a2a_status a2a_session_decode(a2a_ctx *ctx, a2a_session *s, const int32_t *tokens, const float *embd,
+                                      const uint8_t *embd_mask, int32_t n, const uint8_t *out_rows);
+/* Rows kept by the last decode. */
+A2A_API int32_t a2a_session_n_outputs(const a2a_session *s);
+/* Logits [n_vocab] / hidden state [n_embd] of kept row i (0 <= i < n_outputs), NULL otherwise;
+   valid until the next decode. */
+A2A_API const float *a2a_session_logits(const a2a_session *s, int32_t i);
+A2A_API const float *a2a_session_hidden(const a2a_session *s, int32_t i);
+
+typedef struct a2a_sampling_params {
+    float temperature;       /* <= 0: greedy */
+    int32_t top_k;           /* <= 0: off */
+    float top_p;             /* >= 1: off */
+    float min_p;             /* <= 0: off */
+    float repeat_penalty;    /* 1: off */
+    float frequency_penalty; /* 0: off */
+    float presence_penalty;  /* 0: off */
+    int32_t penalty_last_n;
+    uint64_t seed;           /* same seed, same text, for any thread count */
+} a2a_sampling_params;
+A2A_API a2a_sampling_params a2a_sampling_default_params(void);
+
+/* Receives reply text as it is produced (whole UTF-8 characters); return nonzero to stop. */
+typedef int (*a2a_text_cb)(const char *text, size_t len, void *user);
+
+/* Generate a reply after a decode: up to n_predict tokens (<= 0: until EOS/stop/context end),
+   stopping before `stop` (may be NULL) or at EOS. The cancel flag (may be NULL) is polled
+   between tokens and layers. *reply (may be NULL) receives the whole text, caller frees with
+   a2a_free. sp may be NULL (defaults). */
+A2A_API a2a_status a2a_session_generate(a2a_ctx *ctx, a2a_session *s, const a2a_sampling_params *sp, int32_t n_predict,
+                                        const char *stop, a2a_text_cb on_text, void *user, const volatile int *cancel,
+                                        char **reply);
 
 #ifdef __cplusplus
 }

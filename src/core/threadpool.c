@@ -17,13 +17,24 @@ typedef struct job {
 struct a2a_threadpool {
     int n_threads;              /* including the caller */
     pthread_t *workers;         /* [n_threads - 1] */
-    pthread_mutex_t mu;
-    pthread_cond_t cv_start, cv_done;
-    uint64_t generation;        /* bumped per job */
-    int pending;                /* workers still running the current job */
-    bool quit;
+    pthread_mutex_t mu;         /* guards sleeping on cv_start */
+    pthread_cond_t cv_start;
+    _Atomic uint64_t generation;/* bumped per job (release: the job is visible first) */
+    _Atomic int pending;        /* workers still running the current job */
+    _Atomic int sleepers;       /* workers blocked (or about to block) on cv_start */
+    _Atomic bool quit;
     job cur;
 };
+
+/* Spin budget before a worker sleeps / the caller yields: long enough to bridge the gap between
+   the ops of one forward pass (tens of microseconds), short enough not to burn a core when idle. */
+#define SPIN_ITERS 20000
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 int a2a_cpu_count(void) {
     cpu_set_t set;
@@ -53,19 +64,24 @@ static void *worker_main(void *p) {
     a2a_threadpool *tp = wa.tp;
     uint64_t seen = 0;
     for (;;) {
-        pthread_mutex_lock(&tp->mu);
-        while (!tp->quit && tp->generation == seen) pthread_cond_wait(&tp->cv_start, &tp->mu);
-        if (tp->quit) {
-            pthread_mutex_unlock(&tp->mu);
-            return NULL;
+        /* spin briefly for the next job, then sleep */
+        uint64_t g = atomic_load_explicit(&tp->generation, memory_order_acquire);
+        for (int i = 0; g == seen && i < SPIN_ITERS && !atomic_load_explicit(&tp->quit, memory_order_relaxed); i++) {
+            cpu_relax();
+            g = atomic_load_explicit(&tp->generation, memory_order_acquire);
         }
-        seen = tp->generation;
+        if (g == seen) {
+            pthread_mutex_lock(&tp->mu);
+            atomic_fetch_add(&tp->sleepers, 1);
+            while (!atomic_load(&tp->quit) && (g = atomic_load(&tp->generation)) == seen) pthread_cond_wait(&tp->cv_start, &tp->mu);
+            atomic_fetch_sub(&tp->sleepers, 1);
+            pthread_mutex_unlock(&tp->mu);
+        }
+        if (atomic_load(&tp->quit)) return NULL;
+        seen = g;
         job j = tp->cur;
-        pthread_mutex_unlock(&tp->mu);
         run_slice(&j, wa.ith, tp->n_threads);
-        pthread_mutex_lock(&tp->mu);
-        if (--tp->pending == 0) pthread_cond_signal(&tp->cv_done);
-        pthread_mutex_unlock(&tp->mu);
+        atomic_fetch_sub_explicit(&tp->pending, 1, memory_order_release);
     }
 }
 
@@ -79,7 +95,6 @@ a2a_status a2a_threadpool_new(a2a_ctx *ctx, int n_threads, a2a_threadpool **out)
     tp->n_threads = n_threads;
     pthread_mutex_init(&tp->mu, NULL);
     pthread_cond_init(&tp->cv_start, NULL);
-    pthread_cond_init(&tp->cv_done, NULL);
     if (n_threads > 1) {
         tp->workers = calloc((size_t)n_threads - 1, sizeof(pthread_t));
         if (!tp->workers) {
@@ -103,14 +118,13 @@ a2a_status a2a_threadpool_new(a2a_ctx *ctx, int n_threads, a2a_threadpool **out)
 void a2a_threadpool_free(a2a_threadpool *tp) {
     if (!tp) return;
     pthread_mutex_lock(&tp->mu);
-    tp->quit = true;
+    atomic_store(&tp->quit, true);
     pthread_cond_broadcast(&tp->cv_start);
     pthread_mutex_unlock(&tp->mu);
     for (int i = 0; i + 1 < tp->n_threads; i++) pthread_join(tp->workers[i], NULL);
     free(tp->workers);
     pthread_mutex_destroy(&tp->mu);
     pthread_cond_destroy(&tp->cv_start);
-    pthread_cond_destroy(&tp->cv_done);
     free(tp);
 }
 
@@ -122,16 +136,19 @@ static void dispatch(a2a_threadpool *tp, job j) {
         run_slice(&j, 0, 1);
         return;
     }
-    pthread_mutex_lock(&tp->mu);
     tp->cur = j;
-    tp->pending = nth - 1;
-    tp->generation++;
-    pthread_cond_broadcast(&tp->cv_start);
-    pthread_mutex_unlock(&tp->mu);
+    atomic_store_explicit(&tp->pending, nth - 1, memory_order_relaxed);
+    atomic_fetch_add(&tp->generation, 1); /* seq_cst: publishes cur and orders against sleepers */
+    if (atomic_load(&tp->sleepers) > 0) {
+        pthread_mutex_lock(&tp->mu);
+        pthread_cond_broadcast(&tp->cv_start);
+        pthread_mutex_unlock(&tp->mu);
+    }
     run_slice(&j, 0, nth);
-    pthread_mutex_lock(&tp->mu);
-    while (tp->pending > 0) pthread_cond_wait(&tp->cv_done, &tp->mu);
-    pthread_mutex_unlock(&tp->mu);
+    for (int i = 0; atomic_load_explicit(&tp->pending, memory_order_acquire) > 0; i++) {
+        if (i < SPIN_ITERS / 16) cpu_relax();
+        else sched_yield(); /* a worker may be waiting for this core (oversubscribed machine) */
+    }
 }
 
 void a2a_parallel_for(a2a_threadpool *tp, int64_t n, int64_t grain, a2a_task_fn fn, void *arg) {

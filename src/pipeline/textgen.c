@@ -32,7 +32,7 @@ a2a_status a2a_textgen_run(a2a_ctx *ctx, a2a_llm_session *s, a2a_sampler *smp, c
         if (cancel && *cancel) { res->cancelled = true; break; }
         if (p->n_predict > 0 && res->n_tokens >= p->n_predict) { res->hit_limit = true; break; }
         int32_t tok = a2a_sampler_sample(smp, s->logits + (size_t)(s->n_out - 1) * s->m->hp.n_vocab);
-        if (tok == v->eos) { res->hit_eos = true; break; }
+        if (tok == v->eos && !p->ignore_eos) { res->hit_eos = true; break; }
         a2a_sampler_accept(smp, tok);
         res->n_tokens++;
         if ((st = a2a_detokenize_piece(ctx, v, tok, p->render_special, &res->text, &res->len, &cap))) break;

@@ -14,6 +14,7 @@ typedef struct a2a_textgen_params {
     int32_t n_predict;     /* max new tokens (<= 0: until EOS/stop/context end) */
     const char *stop;      /* stop string (not emitted), or NULL */
     bool render_special;   /* emit the text of control tokens */
+    bool ignore_eos;       /* keep going past EOS (benchmarks) */
 } a2a_textgen_params;
 
 typedef struct a2a_textgen_result {

@@ -7,6 +7,9 @@
 #include "core/threadpool.h"
 #include "core/types.h"
 
+#include <stdatomic.h>
+#include <unistd.h>
+
 TEST(test_type_traits) {
     CHECK_EQ_INT(a2a_type_info(A2A_TYPE_Q4_K)->size, 144);
     CHECK_EQ_INT(a2a_type_info(A2A_TYPE_Q6_K)->blck, 256);
@@ -131,6 +134,32 @@ TEST(test_threadpool) {
     a2a_ctx_free(ctx);
 }
 
+typedef struct { _Atomic long sum; } count_arg;
+static void count_task(void *p, int64_t i0, int64_t i1, int ith, int nth) {
+    count_arg *a = p;
+    atomic_fetch_add(&a->sum, (long)(i1 - i0));
+}
+/* Many back-to-back tiny jobs: exercises the spin/sleep hand-over between dispatches, with idle
+   gaps so that workers also go to sleep and must be woken. */
+TEST(test_threadpool_stress) {
+    a2a_ctx *ctx = a2a_ctx_new();
+    for (int nt = 2; nt <= 3; nt++) {
+        a2a_threadpool *tp;
+        CHECK(a2a_threadpool_new(ctx, nt, &tp) == A2A_OK);
+        long expect = 0;
+        count_arg a;
+        atomic_store(&a.sum, 0);
+        for (int rep = 0; rep < 2000; rep++) {
+            a2a_parallel_for(tp, 7, 1, count_task, &a);
+            expect += 7;
+            if (rep % 500 == 0) usleep(2000); /* let workers fall asleep */
+        }
+        CHECK_EQ_INT(atomic_load(&a.sum), expect);
+        a2a_threadpool_free(tp);
+    }
+    a2a_ctx_free(ctx);
+}
+
 TEST(test_errors) {
     a2a_ctx *ctx = a2a_ctx_new();
     CHECK(strcmp(a2a_last_error(ctx), "no error") == 0);
@@ -149,5 +178,5 @@ TEST(test_cpu_levels) {
     CHECK(a2a_cpu_features_str()[0] != 0);
 }
 
-TEST_MAIN(test_type_traits, test_fp16_exhaustive, test_bf16, test_tensor_views, test_arena, test_threadpool, test_errors,
+TEST_MAIN(test_type_traits, test_fp16_exhaustive, test_bf16, test_tensor_views, test_arena, test_threadpool, test_threadpool_stress, test_errors,
           test_cpu_levels)

@@ -140,7 +140,7 @@ int cli_chat(int argc, char **argv) {
         memcpy(cached, ids, sizeof(int32_t) * n_ids);
         n_cached = n_ids;
         free(ids);
-        a2a_textgen_params tg = {o.n_predict, a2a_chat_stop_string(t), false};
+        a2a_textgen_params tg = {o.n_predict, a2a_chat_stop_string(t), false, o.ignore_eos};
         a2a_textgen_result res;
         if (a2a_textgen_run(l.ctx, l.s, l.smp, l.m->vocab, &tg, cli_print_text, NULL, &cli_sigint_flag, &res) != A2A_OK) {
             free(res.text);

@@ -43,10 +43,11 @@ int cli_generate(int argc, char **argv) {
     double t1 = cli_now();
     if (a2a_llm_decode(l.ctx, l.s, ids, NULL, NULL, (int32_t)n_ids, NULL, &cli_sigint_flag) != A2A_OK) goto fail;
     double t_prompt = cli_now() - t1, t2 = cli_now();
-    a2a_textgen_params tg = {o.n_predict, NULL, false};
+    a2a_textgen_params tg = {o.n_predict, NULL, false, o.ignore_eos};
     if (a2a_textgen_run(l.ctx, l.s, l.smp, l.m->vocab, &tg, cli_print_text, NULL, &cli_sigint_flag, &res) != A2A_OK) goto fail;
     double t_gen = cli_now() - t2;
     printf("\n");
+    fflush(stdout);
     fprintf(stderr, "load %.2f s | prompt %zu tokens in %.2f s (%.1f tok/s) | generated %d tokens in %.2f s (%.1f tok/s)%s%s\n",
             l.t_load, n_ids, t_prompt, n_ids / (t_prompt > 0 ? t_prompt : 1e-9), res.n_tokens, t_gen,
             res.n_tokens / (t_gen > 0 ? t_gen : 1e-9), res.cancelled ? " | interrupted" : "",

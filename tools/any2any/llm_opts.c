@@ -14,7 +14,8 @@ const char *cli_llm_opts_help =
     "  --temp T                temperature (0 = greedy; default 0.8)\n"
     "  --top-k K --top-p P --min-p P   candidate filters (defaults 40, 0.95, 0.05)\n"
     "  --repeat-penalty R --frequency-penalty F --presence-penalty P --penalty-last-n N\n"
-    "  --no-bos                do not prepend the BOS token\n";
+    "  --no-bos                do not prepend the BOS token\n"
+    "  --ignore-eos            keep generating past the end-of-sequence token (benchmarks)\n";
 
 void cli_llm_opts_init(cli_llm_opts *o) {
     memset(o, 0, sizeof(*o));
@@ -38,6 +39,7 @@ static int num(const char *opt, const char *v, double lo, double hi, double *out
 int cli_llm_opts_parse(cli_llm_opts *o, int argc, char **argv, int *i) {
     const char *a = argv[*i];
     if (!strcmp(a, "--no-bos")) { o->bos = false; return 1; }
+    if (!strcmp(a, "--ignore-eos")) { o->ignore_eos = true; return 1; }
     static const char *with_value[] = {"-m", "--model", "-n", "-t", "-c", "--seed", "--temp", "--top-k", "--top-p", "--min-p",
                                        "--repeat-penalty", "--frequency-penalty", "--presence-penalty", "--penalty-last-n"};
     bool known = false;

@@ -12,6 +12,7 @@ typedef struct cli_llm_opts {
     int threads;     /* -t (0: all cores) */
     int n_ctx;       /* -c (0: model default, capped at 4096) */
     bool bos;
+    bool ignore_eos; /* --ignore-eos */
     a2a_sampler_params sp;
 } cli_llm_opts;
 

@@ -1,0 +1,76 @@
+/* any2any convert HF_DIR -o OUT.gguf [--type TYPE] [-t THREADS]: convert a Hugging Face
+   LLaMA-family checkpoint folder (model_type llama or qwen2) to a GGUF file that the LLM and
+   llama.cpp load unchanged. Progress per tensor on stderr; Ctrl-C cancels and leaves no output. */
+#include "cli.h"
+#include "core/threadpool.h"
+#include "llm_run.h"
+#include "models/llm/llama_convert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Progress line per tensor; returns the Ctrl-C flag (nonzero cancels). */
+static int progress(int64_t done, int64_t total, const char *what, void *user) {
+    (void)user;
+    fprintf(stderr, "\r[%lld/%lld] %-48.48s", (long long)done, (long long)total, what);
+    if (done == total) fputc('\n', stderr);
+    return cli_sigint_flag;
+}
+
+static void convert_usage(FILE *f) {
+    fprintf(f, "usage: any2any convert HF_DIR -o OUT.gguf [--type TYPE] [-t THREADS]\n"
+               "  HF_DIR: a Hugging Face folder (config.json model_type llama or qwen2; model.safetensors,\n"
+               "          sharded model-*.safetensors or pytorch_model*.bin; tokenizer.model or tokenizer.json)\n"
+               "  --type: f32 f16 (default) bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_K q5_K q6_K for weight matrices;\n"
+               "          norms and biases stay f32\n");
+}
+
+/* Entry point (argv[0] == "convert"); returns the exit status. */
+int cli_convert(int argc, char **argv) {
+    const char *in = NULL, *out = NULL, *type = "f16";
+    int threads = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            convert_usage(stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "-t") && i + 1 < argc) threads = atoi(argv[++i]);
+        else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--outfile")) && i + 1 < argc) out = argv[++i];
+        else if ((!strcmp(argv[i], "--type") || !strcmp(argv[i], "--outtype")) && i + 1 < argc) type = argv[++i];
+        else if (!in && argv[i][0] != '-') in = argv[i];
+        else {
+            fprintf(stderr, "any2any convert: unexpected argument '%s'\n", argv[i]);
+            convert_usage(stderr);
+            return 2;
+        }
+    }
+    if (!in || !out) {
+        convert_usage(stderr);
+        return 2;
+    }
+    int t = a2a_type_from_name(type);
+    if (t < 0) {
+        fprintf(stderr, "any2any convert: unknown type '%s'\n", type);
+        return 2;
+    }
+    a2a_ctx *ctx = a2a_ctx_new();
+    a2a_threadpool *tp = NULL;
+    int rc = 1;
+    cli_sigint_install();
+    a2a_llama_convert_params p = a2a_llama_convert_default_params();
+    p.type = (a2a_type)t;
+    p.progress = progress;
+    double t0 = cli_now();
+    if (a2a_threadpool_new(ctx, threads, &tp) == A2A_OK) {
+        p.tp = tp;
+        if (a2a_llama_convert(ctx, in, out, &p) == A2A_OK) {
+            fprintf(stderr, "any2any convert: wrote %s (%s) in %.1f s\n", out, a2a_type_name(t), cli_now() - t0);
+            rc = 0;
+        }
+    }
+    if (rc) fprintf(stderr, "\nany2any convert: %s\n", a2a_last_error(ctx));
+    a2a_threadpool_free(tp);
+    a2a_ctx_free(ctx);
+    return rc;
+}
