@@ -10,7 +10,7 @@
        a2a_gguf_close(g);                                         // invalidates every pointer above
 
    Everything read from the file is validated at open time (counts against the bytes left,
-   string lengths, UTF-8 keys, duplicates, type ids, block multiples, size overflow, data
+   string lengths, keys and tensor names in UTF-8 without control characters, duplicates, type ids, block multiples, size overflow, data
    ranges inside the file, alignment, overlaps), so accessors never fail on hostile input.
    Strings returned by the reader are NOT NUL-terminated inside the file; keys and tensor
    names are copied and NUL-terminated, string values come with their length.
@@ -73,7 +73,8 @@ void a2a_gguf_close(a2a_gguf *g);
 uint32_t a2a_gguf_version(const a2a_gguf *g);
 /* Data alignment in bytes (general.alignment, default 32). */
 size_t a2a_gguf_alignment(const a2a_gguf *g);
-/* Byte offset of the tensor data section from the start of the file. */
+/* Byte offset of the tensor data section from the start of the file (a multiple of the alignment;
+   it may exceed the file size when the file has no tensor data, as vocab-only files do). */
 size_t a2a_gguf_data_offset(const a2a_gguf *g);
 /* Size of the whole file in bytes. */
 size_t a2a_gguf_file_size(const a2a_gguf *g);
@@ -103,7 +104,7 @@ int64_t a2a_gguf_find_key(const a2a_gguf *g, const char *key);
 
 /* Typed getters by key. Return A2A_OK, A2A_ERR_NOT_FOUND (key absent) or A2A_ERR_FORMAT
    (wrong type, or an integer that does not fit the requested type), with a message naming the
-   key; ctx may be NULL (status only). Integer getters accept any integer vtype (and bool) whose
+   key; ctx may be NULL (status only). Integer getters accept any integer vtype (not bool) whose
    value fits; _f32 accepts FLOAT32 and FLOAT64 (rounded); _bool accepts BOOL only. */
 a2a_status a2a_gguf_get_u32(a2a_ctx *ctx, const a2a_gguf *g, const char *key, uint32_t *out);
 a2a_status a2a_gguf_get_i32(a2a_ctx *ctx, const a2a_gguf *g, const char *key, int32_t *out);
@@ -185,7 +186,10 @@ a2a_status a2a_gguf_writer_add_tensor(a2a_ctx *ctx, a2a_gguf_writer *w, const ch
                                       int n_dims, const int64_t *ne, const void *data);
 
 /* Write the file: to path + ".tmp", flushed and fsync'ed, then renamed over path; on any error the
-   temporary file is removed and path is untouched. Errors: A2A_ERR_IO, A2A_ERR_NOMEM. */
+   temporary file is removed and path is untouched. Layout as llama.cpp / gguf-py write it (entries
+   and tensors in insertion order, each tensor's data padded to the alignment, no data section at
+   all when there are no tensors), so re-writing their files reproduces them byte for byte.
+   Errors: A2A_ERR_IO, A2A_ERR_NOMEM. */
 a2a_status a2a_gguf_writer_write(a2a_ctx *ctx, a2a_gguf_writer *w, const char *path);
 /* Serialize into a malloc'd buffer (caller frees *out with free); for tests and fuzz seeds. */
 a2a_status a2a_gguf_writer_write_memory(a2a_ctx *ctx, a2a_gguf_writer *w, void **out, size_t *size);

@@ -1,5 +1,6 @@
 #include "io/gguf_quantize.h"
 #include "io/gguf_copy.h"
+#include "io/convert_rows.h"
 #include "kernels/convert.h"
 
 #include <stdlib.h>
@@ -32,31 +33,6 @@ bool a2a_quantize_wants(const a2a_tensor *t) {
     if (t->n_dims < 2 || t->ne[1] < 2) return false;
     if (strstr(t->name, "norm") || strstr(t->name, "position_embd") || strstr(t->name, "pos_embed")) return false;
     return true;
-}
-
-typedef struct job {
-    const a2a_tensor *src; /* contiguous source */
-    a2a_type dst_type;
-    void *dst;
-    size_t dst_row;        /* bytes per destination row */
-    bool failed;
-} job;
-
-static void convert_rows(void *arg, int64_t r0, int64_t r1, int ith, int nth) {
-    (void)ith;
-    (void)nth;
-    job *j = arg;
-    int64_t n = j->src->ne[0];
-    float *tmp = malloc(sizeof(float) * (size_t)n);
-    if (!tmp) { j->failed = true; return; }
-    for (int64_t r = r0; r < r1; r++) {
-        const char *src = (const char *)j->src->data + (size_t)r * j->src->nb[1];
-        bool ok = j->src->type == A2A_TYPE_F32 ? (memcpy(tmp, src, sizeof(float) * (size_t)n), true)
-                                               : a2a_convert_row(j->src->type, src, A2A_TYPE_F32, tmp, n);
-        ok = ok && a2a_convert_row(A2A_TYPE_F32, tmp, j->dst_type, (char *)j->dst + (size_t)r * j->dst_row, n);
-        if (!ok) j->failed = true;
-    }
-    free(tmp);
 }
 
 static bool not_file_type(const char *key, void *user) {
@@ -101,10 +77,8 @@ a2a_status a2a_quantize_file(a2a_ctx *ctx, a2a_threadpool *tp, const char *in_pa
                 st = a2a_fail(ctx, A2A_ERR_NOMEM, "quantize: cannot allocate %s for '%s'", a2a_type_name(dt), t->name);
                 goto done;
             }
-            job j = {t, dt, bufs[i], row, false};
-            a2a_parallel_for(tp, rows, 16, convert_rows, &j);
-            if (j.failed) {
-                st = a2a_fail(ctx, A2A_ERR_NOMEM, "quantize: converting '%s' to %s failed", t->name, a2a_type_name(dt));
+            if ((st = a2a_convert_rows(ctx, tp, t, dt, bufs[i]))) {
+                a2a_error_prefix(ctx, "quantize");
                 goto done;
             }
             data = bufs[i];

@@ -30,4 +30,16 @@ void a2a_convert_f32_to_f16(const float *x, a2a_fp16 *y, int64_t n, a2a_kernel_l
 void a2a_convert_bf16_to_f32(const a2a_bf16 *x, float *y, int64_t n, a2a_kernel_level lvl);
 void a2a_convert_f32_to_bf16(const float *x, a2a_bf16 *y, int64_t n, a2a_kernel_level lvl);
 
+
+/* ---- SIMD variants (internal; x86/convert_avx2.c, x86/convert_avx512.c). Bit-identical
+   with the scalar conversions of core/types.h. ---- */
+void a2a_avx2_f16_to_f32(const a2a_fp16 *x, float *y, int64_t n);
+void a2a_avx2_f32_to_f16(const float *x, a2a_fp16 *y, int64_t n);
+void a2a_avx2_bf16_to_f32(const a2a_bf16 *x, float *y, int64_t n);
+void a2a_avx2_f32_to_bf16(const float *x, a2a_bf16 *y, int64_t n);
+void a2a_avx512_f16_to_f32(const a2a_fp16 *x, float *y, int64_t n);
+void a2a_avx512_f32_to_f16(const float *x, a2a_fp16 *y, int64_t n);
+void a2a_avx512_bf16_to_f32(const a2a_bf16 *x, float *y, int64_t n);
+void a2a_avx512_f32_to_bf16(const float *x, a2a_bf16 *y, int64_t n);
+
 #endif

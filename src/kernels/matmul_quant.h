@@ -14,11 +14,13 @@
    w's batch dims broadcast as in ggml_mul_mat: B2 % B2w == 0, B3 % B3w == 0 and batch b2
    uses weight batch b2 / (B2 / B2w). K must be a multiple of the block size.
    x rows are quantized once to the vec_dot type (in the calling thread's scratch slot 1,
-   shared with the workers), then weight rows are split across the pool's threads. Each
+   shared with the workers), then weight rows are split across the pool's threads; for M > 1
+   each weight row is unpacked once for 4 activation rows (a2a_vec_dot_multi_fn). Each
    output element is computed by the same arithmetic whatever the thread count, so results
    are bit-identical across thread counts. tp may be NULL; ctx may be NULL.
-   Returns A2A_ERR_SHAPE with a message for any type or shape mismatch, A2A_ERR_NOMEM if the
-   scratch buffer cannot be allocated or its size overflows. */
+   Returns A2A_ERR_UNSUPPORTED for a weight type without a quantized dot (F16/BF16/F32, Q2_K,
+   Q3_K, IQ*, ...), A2A_ERR_SHAPE with a message for any other type or shape mismatch,
+   A2A_ERR_NOMEM if the scratch buffer cannot be allocated or its size overflows. */
 a2a_status a2a_matmul_quant(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, const a2a_tensor *w,
                             const a2a_tensor *x);
 

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int progress(int64_t done, int64_t total, const char *what, void *user) {
     (void)user;
+    if (!isatty(STDERR_FILENO)) return cli_sigint_flag; /* no carriage-return noise in logs */
     fprintf(stderr, "\r[%lld/%lld] %-48.48s", (long long)done, (long long)total, what);
     if (done == total) fputc('\n', stderr);
     return cli_sigint_flag;

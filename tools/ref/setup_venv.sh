@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Create (or update) the Python reference environment used by tools/ref/make_golden_*.py.
 #
-#   bash tools/ref/setup_venv.sh            # -> <repo>/.venv-ref
+#   bash tools/ref/setup_venv.sh                     # -> <repo>/.venv-ref
 #   A2A_REF_VENV=/some/dir bash tools/ref/setup_venv.sh
 #
-# Idempotent: an existing venv is reused and pip only installs what is missing.
-# torch is used on the CPU only. Its PyPI wheel for Linux depends on ~3 GB of nvidia-*
-# CUDA packages that the CPU code never loads, so torch is installed with --no-deps and
-# its pure-Python dependencies are installed explicitly; the script then checks that
-# torch imports and computes. If that check fails it falls back to the full install.
-# Versions are pinned in tools/ref/requirements.txt (the ones last verified to work).
+# Idempotent: an existing venv is reused and pip skips what is already installed at the
+# pinned version. Packages and versions come from tools/ref/requirements.txt.
+#
+# torch: CPU use only. Set A2A_REF_TORCH_NODEPS=1 to try `pip install --no-deps torch`
+# (skips the ~3 GB of nvidia-* CUDA packages); the script checks that torch imports and
+# computes and falls back to the full install if not. With torch 2.15 the no-deps variant
+# does not import (it preloads libcudart at import), so the default is the full install.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,31 +24,24 @@ if [ ! -x "$venv/bin/python" ]; then
     "$py" -m venv "$venv"
 fi
 pip=("$venv/bin/python" -m pip --disable-pip-version-check)
-"${pip[@]}" install -q --upgrade pip >/dev/null || true
 
-# torch pinned line from requirements.txt (e.g. "torch==2.5.1"), installed without its CUDA deps.
-torch_spec="$(grep -E '^torch([=<>! ]|$)' "$req" | head -n1 | sed 's/[[:space:]]*#.*//')"
-torch_spec="${torch_spec:-torch}"
+check='import torch; a=torch.randn(2,dtype=torch.float64); print("setup_venv: torch", torch.__version__, "computes:", bool(torch.isfinite(a@a)))'
 
-# Everything except torch, with dependencies.
-others="$(mktemp)"
-trap 'rm -f "$others"' EXIT
-grep -vE '^[[:space:]]*(#|$)' "$req" | grep -vE '^torch([=<>! ]|$)' >"$others" || true
-
-echo "setup_venv: installing $(tr '\n' ' ' <"$others")"
-"${pip[@]}" install -r "$others"
-
-if ! "$venv/bin/python" -c "import torch" >/dev/null 2>&1; then
-    echo "setup_venv: installing $torch_spec (no CUDA dependencies)"
-    "${pip[@]}" install --no-deps "$torch_spec"
+if [ "${A2A_REF_TORCH_NODEPS:-0}" = "1" ]; then
+    torch_spec="$(grep -E '^torch==' "$req" | head -n1)"
+    others="$(mktemp)"
+    trap 'rm -f "$others"' EXIT
+    grep -vE '^[[:space:]]*(#|$)' "$req" | grep -vE '^torch==' >"$others" || true
+    "${pip[@]}" install -r "$others"
+    "${pip[@]}" install --no-deps "${torch_spec:-torch}"
+    if ! "$venv/bin/python" -c "$check"; then
+        echo "setup_venv: torch without its CUDA packages does not import; installing the full wheel" >&2
+        "${pip[@]}" install -r "$req"
+    fi
+else
+    "${pip[@]}" install -r "$req"
 fi
 
-check='import torch; a=torch.randn(2,dtype=torch.float64); print("torch", torch.__version__, "ok:", float(a@a) >= 0)'
-if ! "$venv/bin/python" -c "$check"; then
-    echo "setup_venv: torch without its CUDA packages does not import; installing the full wheel" >&2
-    "${pip[@]}" install "$torch_spec"
-    "$venv/bin/python" -c "$check"
-fi
-
-"$venv/bin/python" -c 'import numpy, gguf, safetensors; print("numpy", numpy.__version__, "gguf", gguf.__version__ if hasattr(gguf, "__version__") else "?", "safetensors", safetensors.__version__)'
-echo "setup_venv: ready: $venv (activate with: source $venv/bin/activate)"
+"$venv/bin/python" -c "$check"
+"$venv/bin/python" -c 'import numpy, gguf, safetensors; print("setup_venv: numpy", numpy.__version__, "safetensors", safetensors.__version__, "gguf ok")'
+echo "setup_venv: ready: $venv"
