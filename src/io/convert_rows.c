@@ -58,6 +58,7 @@ static void rows_task(void *arg, int64_t r0, int64_t r1, int ith, int nth) {
     free(raw);
 }
 
+/* Contract in convert_rows.h. */
 a2a_status a2a_convert_rows(a2a_ctx *ctx, a2a_threadpool *tp, const a2a_tensor *src, a2a_type dst_type, void *dst) {
     const char *name = src->name ? src->name : "?";
     if (!a2a_convert_supported(src->type, A2A_TYPE_F32) || !a2a_convert_supported(A2A_TYPE_F32, dst_type))

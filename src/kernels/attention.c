@@ -19,6 +19,15 @@
 #define ATTN_BK 128
 /* Scratch slot for the per-thread block buffers (matmul uses 3, quantized matmul 1, conv 2). */
 #define ATTN_SCRATCH_SLOT 0
+/* Decode-like calls (at most ATTN_SPLIT_MAX_NQ queries per head) over more than
+   2*ATTN_KV_SPLIT keys split the keys into chunks of ATTN_KV_SPLIT (a multiple of ATTN_BK),
+   processed as separate tasks and merged afterwards, so that few heads still use all
+   threads. The split depends only on the shapes, never on the thread count. */
+#define ATTN_SPLIT_MAX_NQ 4
+#define ATTN_KV_SPLIT 1024
+_Static_assert(ATTN_KV_SPLIT % ATTN_BK == 0, "KV split must be whole blocks");
+/* Scratch slot of the calling thread for the split partial results. */
+#define ATTN_PART_SLOT 1
 /* Largest head dimension accepted (keeps the per-thread buffers sane). */
 #define ATTN_MAX_HEAD_DIM 4096
 
@@ -37,13 +46,19 @@ typedef struct attn_job {
     a2a_tensor *dst;
     int64_t D, Dv, nq, nkv, H, Hkv, B;
     int64_t group; /* H / Hkv: query heads sharing one KV head */
-    int64_t nrb;   /* blocks of ATTN_BQ stacked rows per (b, KV head); stacked row t is query
-                      t / group of head hk*group + t % group, so a block reads its keys once
-                      for all heads of the group (GQA) */
+    int64_t nsub;  /* the group is processed as nsub units of gs = group / nsub heads */
+    int64_t gs;
+    int64_t nrb;   /* blocks of ATTN_BQ stacked rows per unit; stacked row t of unit `sub` of
+                      KV head hk is query t / gs of head hk*group + sub*gs + t % gs, so a block
+                      reads its keys once for all heads of the unit (GQA) */
     float scale, softcap;
     int causal;
     int64_t kv_offset;
     const a2a_attn_kernels *kern;
+    bool k_rows;      /* read the keys in place (qk_rows) rather than transposing each block */
+    int64_t nsplit;   /* key chunks of ATTN_KV_SPLIT processed as separate tasks (1: no split) */
+    float *part;      /* nsplit > 1: per (b, h, i, chunk) the chunk's max, sum and unnormalized
+                         output: [B][H][n_q][nsplit][2 + Dv] */
     atomic_int nomem; /* set when a thread could not get its scratch */
 } attn_job;
 
@@ -53,8 +68,14 @@ static inline void load_row(const attn_job *j, a2a_type t, const void *src, floa
     else memcpy(dst, src, (size_t)n * sizeof(float));
 }
 
-/* One task: stacked rows [t0, t0+nq) of KV head hk, batch b (see attn_job.nrb). */
-static void attn_block(attn_job *j, int64_t b, int64_t hk, int64_t t0, int nq, float *buf) {
+/* Address of the partial result of row (b, h, i) for key chunk sp. */
+static inline float *part_at(const attn_job *j, int64_t b, int64_t h, int64_t i, int64_t sp) {
+    return j->part + ((size_t)((b * j->H + h) * j->nq + i) * (size_t)j->nsplit + (size_t)sp) * (size_t)(2 + j->Dv);
+}
+
+/* One task: stacked rows [t0, t0+nq) of the unit whose first query head is h0 (KV head hk),
+   batch b (see attn_job.nrb), over the keys of chunk sp (all keys when nsplit == 1). */
+static void attn_block(attn_job *j, int64_t b, int64_t hk, int64_t h0, int64_t t0, int nq, int64_t sp, float *buf) {
     const a2a_attn_kernels *kn = j->kern;
     const a2a_tensor *q = j->q, *k = j->k, *v = j->v, *mk = j->mask;
     const int D = (int)j->D, Dv = (int)j->Dv;
@@ -69,7 +90,7 @@ static void attn_block(attn_job *j, int64_t b, int64_t hk, int64_t t0, int nq, f
     int64_t vis[ATTN_BQ]; /* keys visible to each row (causal), n_kv otherwise */
 
     for (int r = 0; r < nq; r++) {
-        rh[r] = hk * j->group + (t0 + r) % j->group, ri[r] = (t0 + r) / j->group;
+        rh[r] = h0 + (t0 + r) % j->gs, ri[r] = (t0 + r) / j->gs;
         memcpy(qb + (size_t)r * D, a2a_tensor_ptr(q, 0, ri[r], rh[r], b, 0), (size_t)D * sizeof(float));
         m[r] = -INFINITY, l[r] = 0.0f;
         int64_t nv = j->nkv;
@@ -82,16 +103,16 @@ static void attn_block(attn_job *j, int64_t b, int64_t hk, int64_t t0, int nq, f
     memset(o, 0, (size_t)nq * Dv * sizeof(float));
     int64_t kv_end = 0;
     for (int r = 0; r < nq; r++) kv_end = A2A_MAX(kv_end, vis[r]);
+    const int64_t kv_begin = j->nsplit > 1 ? sp * ATTN_KV_SPLIT : 0;
+    if (j->nsplit > 1) kv_end = A2A_MIN(kv_end, kv_begin + ATTN_KV_SPLIT);
 
     const char *mbase = mk ? (const char *)mk->data + (size_t)(mk->ne[3] > 1 ? b : 0) * mk->nb[3] : NULL;
     const size_t msz = mk ? a2a_type_info(mk->type)->size : 0;
     const bool v_direct = v->type == A2A_TYPE_F32 && v->nb[1] % sizeof(float) == 0;
 
-    for (int64_t j0 = 0; j0 < kv_end; j0 += ATTN_BK) {
+    for (int64_t j0 = kv_begin; j0 < kv_end; j0 += ATTN_BK) {
         const int nk = (int)A2A_MIN((int64_t)ATTN_BK, kv_end - j0);
-        /* keys read in place for few rows or F16 keys (measured faster than a scalar
-           transpose-and-convert); otherwise the block is transposed once for all rows */
-        const bool rows = k->type == A2A_TYPE_F16 || nq <= kn->rows_max_nq;
+        const bool rows = j->k_rows;
         /* F32 K block transposed to kt[d][jj] (unless the keys are read in place) */
         for (int jj = 0; !rows && jj < nk; jj++) {
             const float *row = a2a_tensor_ptr(k, 0, j0 + jj, hk, b, 0);
@@ -152,6 +173,14 @@ static void attn_block(attn_job *j, int64_t b, int64_t hk, int64_t t0, int nq, f
         }
         kn->pv(s, ATTN_BK, nq, vp, ldv, nk, Dv, o, (size_t)Dv);
     }
+    if (j->nsplit > 1) { /* partial result, merged by merge_task */
+        for (int r = 0; r < nq; r++) {
+            float *pr = part_at(j, b, rh[r], ri[r], sp);
+            pr[0] = m[r], pr[1] = l[r];
+            memcpy(pr + 2, o + (size_t)r * Dv, (size_t)Dv * sizeof(float));
+        }
+        return;
+    }
     /* normalize into dst [Dv, H, n_q, B] */
     for (int r = 0; r < nq; r++) {
         float *dr = a2a_tensor_ptr(j->dst, 0, rh[r], ri[r], b, 0);
@@ -164,7 +193,7 @@ static void attn_block(attn_job *j, int64_t b, int64_t hk, int64_t t0, int nq, f
     }
 }
 
-/* Tasks [t0, t1) over (b, KV head, block of stacked rows), row block fastest. */
+/* Tasks [t0, t1) over (b, KV head, unit, block of stacked rows), row block fastest. */
 static void attn_task(void *arg, int64_t t0, int64_t t1, int ith, int nth) {
     attn_job *j = arg;
     const size_t D = (size_t)j->D, Dv = (size_t)j->Dv;
@@ -175,10 +204,36 @@ static void attn_task(void *arg, int64_t t0, int64_t t1, int ith, int nth) {
         atomic_store(&j->nomem, 1);
         return;
     }
-    for (int64_t t = t0; t < t1; t++) {
-        const int64_t rb = t % j->nrb, hk = (t / j->nrb) % j->Hkv, b = t / (j->nrb * j->Hkv);
+    for (int64_t tt = t0; tt < t1; tt++) {
+        const int64_t sp = tt % j->nsplit, t = tt / j->nsplit;
+        const int64_t rb = t % j->nrb, u = t / j->nrb;
+        const int64_t sub = u % j->nsub, hk = (u / j->nsub) % j->Hkv, b = u / (j->nsub * j->Hkv);
         const int64_t r0 = rb * ATTN_BQ;
-        attn_block(j, b, hk, r0, (int)A2A_MIN((int64_t)ATTN_BQ, j->nq * j->group - r0), buf);
+        attn_block(j, b, hk, hk * j->group + sub * j->gs, r0, (int)A2A_MIN((int64_t)ATTN_BQ, j->nq * j->gs - r0), sp,
+                   buf);
+    }
+}
+
+/* Merge the key-chunk partials of rows [r0, r1) (flat (b, h, i), i fastest) into dst:
+   m = max m_c, l = sum l_c e^(m_c - m), out = sum o_c e^(m_c - m) / l (zeros when l == 0). */
+static void merge_task(void *arg, int64_t r0, int64_t r1, int ith, int nth) {
+    const attn_job *j = arg;
+    const int Dv = (int)j->Dv;
+    for (int64_t r = r0; r < r1; r++) {
+        const int64_t i = r % j->nq, h = (r / j->nq) % j->H, b = r / (j->nq * j->H);
+        float *dr = a2a_tensor_ptr(j->dst, 0, h, i, b, 0);
+        float mx = -INFINITY, l = 0.0f;
+        for (int64_t sp = 0; sp < j->nsplit; sp++) mx = A2A_MAX(mx, part_at(j, b, h, i, sp)[0]);
+        memset(dr, 0, (size_t)Dv * sizeof(float));
+        if (!(mx > -INFINITY)) continue; /* fully masked row */
+        for (int64_t sp = 0; sp < j->nsplit; sp++) {
+            const float *pr = part_at(j, b, h, i, sp);
+            if (!(pr[1] > 0.0f)) continue;
+            const float c = expf(pr[0] - mx);
+            l += pr[1] * c;
+            for (int e = 0; e < Dv; e++) dr[e] += c * pr[2 + e];
+        }
+        if (l > 0.0f) j->kern->scale(dr, Dv, 1.0f / l);
     }
 }
 
@@ -226,13 +281,38 @@ a2a_status a2a_op_attention(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, c
                   .kern = pick_kernels()};
     j.scale = p.scale != 0.0f ? p.scale : 1.0f / sqrtf((float)D);
     j.kv_offset = p.kv_offset >= 0 ? p.kv_offset : nkv - nq; /* may be negative: early queries see nothing */
+    /* Keys are read in place for F16 keys (faster than a transpose-and-convert) or few
+       queries per head. Decided per call, not per block, so that the arithmetic of a row
+       does not depend on how rows are stacked (which depends on the thread count). */
+    j.k_rows = k->type == A2A_TYPE_F16 || nq <= j.kern->rows_max_nq;
     atomic_init(&j.nomem, 0);
-    int64_t ntasks, rows;
-    if (!a2a_mul_i64_ok(nq, j.group, &rows)) return a2a_fail(ctx, A2A_ERR_SHAPE, "%s: too many query rows", op);
-    j.nrb = rows / ATTN_BQ + (rows % ATTN_BQ != 0);
-    if (!a2a_mul_i64_ok(B, Hkv, &ntasks) || !a2a_mul_i64_ok(ntasks, j.nrb, &ntasks))
+    /* Stack as many heads of a KV group per task as keeps every thread busy: the smallest
+       split of the group into units that still gives at least one task per thread. */
+    int64_t ntasks = 0, rows;
+    const int64_t nth = a2a_threadpool_size(tp);
+    bool ok = true;
+    for (int64_t d = 1; d <= j.group && ok; d++) {
+        if (j.group % d) continue;
+        ok = a2a_mul_i64_ok(nq, j.group / d, &rows) && a2a_mul_i64_ok(B, Hkv, &ntasks) &&
+             a2a_mul_i64_ok(ntasks, d, &ntasks);
+        if (!ok) break;
+        j.nsub = d, j.gs = j.group / d, j.nrb = rows / ATTN_BQ + (rows % ATTN_BQ != 0);
+        ok = a2a_mul_i64_ok(ntasks, j.nrb, &ntasks);
+        if (ntasks >= nth) break;
+    }
+    j.nsplit = nq <= ATTN_SPLIT_MAX_NQ && nkv > 2 * ATTN_KV_SPLIT ? (nkv + ATTN_KV_SPLIT - 1) / ATTN_KV_SPLIT : 1;
+    if (!ok || !a2a_mul_i64_ok(ntasks, j.nsplit, &ntasks))
         return a2a_fail(ctx, A2A_ERR_SHAPE, "%s: too many tasks", op);
+    if (j.nsplit > 1) {
+        size_t n_part;
+        if (!a2a_mul_ok((size_t)(B * H * nq), (size_t)j.nsplit, &n_part) || !a2a_mul_ok(n_part, (size_t)(2 + Dv), &n_part) ||
+            !a2a_mul_ok(n_part, sizeof(float), &n_part))
+            return a2a_fail(ctx, A2A_ERR_NOMEM, "%s: partial buffer size overflows", op);
+        if (!(j.part = a2a_scratch(ATTN_PART_SLOT, n_part)))
+            return a2a_fail(ctx, A2A_ERR_NOMEM, "%s: cannot allocate %zu bytes for partial results", op, n_part);
+    }
     a2a_parallel_for(tp, ntasks, 1, attn_task, &j);
+    if (!atomic_load(&j.nomem) && j.nsplit > 1) a2a_parallel_for(tp, B * H * nq, 4, merge_task, &j);
     if (atomic_load(&j.nomem)) return a2a_fail(ctx, A2A_ERR_NOMEM, "%s: cannot allocate per-thread scratch", op);
     return A2A_OK;
 }

@@ -34,12 +34,16 @@ a2a_attention_params a2a_attention_default_params(void);
         [n_kv, n_q, H, B]; ne[0] >= n_kv and ne[1] >= n_q are accepted (padded masks as ggml
         makes them: the extra entries are ignored); -inf entries hide keys
    dst  F32 [Dv, H, n_q, B], must be contiguous (reshapes to [Dv*H, n_q, B] without a copy)
+        and must not overlap q, k, v or mask
    p    NULL means the defaults.
    H % H_kv == 0 (grouped-query attention: query head h uses KV head h / (H / H_kv)).
    A query row whose keys are all hidden (mask/causal) gets zeros, not NaN.
    Work is split over (B, H_kv, blocks of 128 query rows), where the rows of a block are the
-   (query, head) pairs of the H / H_kv query heads sharing a KV head, so grouped-query
-   attention reads each K/V block once per group; results are identical for any thread count.
+   (query, head) pairs of the query heads sharing a KV head, so grouped-query attention reads
+   each K/V block once per group (the group is split into smaller units only when there would
+   be fewer tasks than threads); results are identical for any thread count.
+   Memory: per thread 128*(2*D + 2*Dv + 129) floats of scratch slot 0 (~330 KB at
+   D = Dv = 128), whatever n_q and n_kv.
    Returns A2A_ERR_SHAPE / A2A_ERR_INVALID_ARG with a message on bad shapes, types, strides
    or parameters; A2A_ERR_NOMEM if per-thread scratch cannot be allocated. */
 a2a_status a2a_op_attention(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, const a2a_tensor *q,
@@ -67,8 +71,9 @@ typedef struct a2a_attn_kernels {
     float (*expsum)(float *s, int n, float m);
     void (*scale)(float *o, int n, float c);
     void (*f16row)(const uint16_t *src, float *dst, int n);
-    int rows_max_nq; /* F32 keys: blocks of at most this many query rows use qk_rows, larger
-                        ones transpose the key block and use qk; F16 keys always use qk_rows */
+    int rows_max_nq; /* F32 keys: calls with at most this many queries per head use qk_rows,
+                        larger ones transpose each key block and use qk; F16 keys always use
+                        qk_rows */
 } a2a_attn_kernels;
 
 extern const a2a_attn_kernels a2a_attn_kernels_ref;    /* src/kernels/ref/attention_ref.c */

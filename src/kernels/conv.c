@@ -209,18 +209,20 @@ static a2a_status conv_engine(a2a_ctx *ctx, a2a_threadpool *tp, const char *op, 
     /* direct output into dst when each output plane is packed: C = dst plane + m0, ldc = channel stride */
     const bool direct_out = dst->nb[0] == sizeof(float) && dst->nb[1] == (size_t)g->out[0] * sizeof(float) &&
                             dst->nb[2] == (size_t)(g->out[0] * g->out[1]) * sizeof(float) &&
-                            dst->nb[3] % sizeof(float) == 0;
+                            dst->nb[3] % sizeof(float) == 0 && dst->nb[3] >= (size_t)M * sizeof(float);
     /* pointwise convolution over packed input planes needs no column buffer */
     const bool pointwise = g->k[0] == 1 && g->k[1] == 1 && g->k[2] == 1 && g->stride[0] == 1 && g->stride[1] == 1 &&
                            g->stride[2] == 1 && g->pad[0] == 0 && g->pad[1] == 0 && g->pad[2] == 0 &&
                            x->nb[0] == sizeof(float) && x->nb[1] == (size_t)g->in[0] * sizeof(float) &&
-                           x->nb[2] == (size_t)(g->in[0] * g->in[1]) * sizeof(float) && x->nb[3] % sizeof(float) == 0;
+                           x->nb[2] == (size_t)(g->in[0] * g->in[1]) * sizeof(float) && x->nb[3] % sizeof(float) == 0 &&
+                           x->nb[3] >= (size_t)M * sizeof(float);
     if (pointwise) { /* chunking only bounds the temporary output, if any */
         mc = direct_out ? M : A2A_MAX((int64_t)64, (int64_t)(CONV_COLS_BUDGET / (size_t)cout_g));
         if (mc > M) mc = M;
     }
     size_t n_cols, n_w = w->type == A2A_TYPE_F16 ? (size_t)(K * g->cout) : 0, n_c = 0, total;
-    if (!a2a_mul_ok((size_t)K, pointwise ? 0 : (size_t)mc, &n_cols)) return a2a_fail(ctx, A2A_ERR_NOMEM, "%s: column buffer overflows", op);
+    if (!a2a_mul_ok((size_t)K, pointwise ? 0 : (size_t)mc, &n_cols))
+        return a2a_fail(ctx, A2A_ERR_NOMEM, "%s: column buffer overflows", op);
     if (!direct_out && !a2a_mul_ok((size_t)cout_g, (size_t)mc, &n_c))
         return a2a_fail(ctx, A2A_ERR_NOMEM, "%s: output buffer overflows", op);
     if (!a2a_add_ok(n_cols, n_w, &total) || !a2a_add_ok(total, n_c, &total) || !a2a_mul_ok(total, sizeof(float), &total))

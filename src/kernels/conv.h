@@ -10,7 +10,7 @@
      dst may be any strided view too (it is written element by element at the end).
    - Weights are F32 or F16 and must be contiguous (as loaded from a GGUF file); the
      bias is F32 or F16 with Cout elements (any stride), or NULL.
-   - dst must already have the exact output shape; the output size along a dim is
+   - dst must not overlap x, w or b, and must already have the exact output shape; the output size along a dim is
      floor((in + 2*pad - dil*(k-1) - 1) / stride) + 1 (see a2a_conv_out_size).
    - Invalid parameters (stride/dilation < 1, pad < 0, groups not dividing the channels,
      kernel larger than the padded input, sizes that overflow) return A2A_ERR_INVALID_ARG
@@ -18,8 +18,12 @@
    - ctx may be NULL (then only the status is returned); tp may be NULL (one thread).
    - Results do not depend on the thread count (each output is computed by one thread
      with the same arithmetic), but do differ slightly between kernel levels.
-   Memory: the im2col path needs a per-call column buffer of at most ~64 MiB (the output
-   positions are processed in chunks), taken from the calling thread's scratch slot 3. */
+   Implementation: im2col into a [K][chunk of output positions] buffer and a2a_sgemm writing
+   straight into dst's channel planes (1x1 stride-1 convolutions use the input planes in
+   place); grouped convolutions with < 4 input channels per group (depthwise) use the direct
+   loop. Memory: the column buffer is at most ~32 MiB (output positions are processed in
+   chunks), plus an F32 copy of an F16 weight, from the calling thread's scratch slot 2
+   (a2a_sgemm uses slot A2A_MATMUL_SCRATCH_SLOT = 3). */
 #ifndef A2A_KERNELS_CONV_H
 #define A2A_KERNELS_CONV_H
 

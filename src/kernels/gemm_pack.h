@@ -41,7 +41,7 @@ typedef struct a2a_gemm_kernels {
     const char *name;
     int mr, nr;          /* register tile */
     int kpack;           /* k values per 4-byte slot: 1 (f32) or 2 (bf16 pairs) */
-    int64_t kc, mc, nc;  /* cache blocking along K, M, N (mc a multiple of mr, nc of nr, kc of kpack) */
+    int64_t kc, nc;      /* cache blocking along K and N (nc a multiple of nr, kc of kpack) */
     /* Pack rows [0, mr) (mr <= tile mr; rows past mr are zero) of A, columns [0, kc). */
     void (*pack_a)(int64_t kc, int mr, const float *A, int64_t lda, float *dst);
     /* Pack columns [0, nc) of B' and rows [0, kc) into ceil(nc/nr) strips of

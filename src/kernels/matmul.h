@@ -3,13 +3,16 @@
    (conv im2col, attention).
 
    Kernels: scalar reference (src/kernels/ref/matmul_ref.c); BLIS-style packed GEMM with
-   AVX2 (6x16) and AVX-512 (14x32) register tiles and a no-packing GEMV for small M
-   (src/kernels/x86/gemm_avx2.c, gemm_avx512.c); opt-in bf16 compute for BF16 weights with
+   AVX2 (6x16) and AVX-512 (14x32) register tiles, a no-packing GEMV for M < 4 and a
+   no-packing 4x4 (AVX2: 2x4) dot-product kernel for 4 <= M < ~32..64, where packing the
+   weights would cost more than it saves (src/kernels/x86/gemm_avx2.c, gemm_avx512.c); opt-in bf16 compute for BF16 weights with
    AVX512_BF16 (gemm_avx512.c) or AMX tiles (gemm_amx.c), see a2a_matmul_set_bf16_compute. The level is chosen at run time from a2a_kernel_level_get().
 
-   Determinism: for a given kernel level, shape and (M < or >= the GEMV threshold), every
-   output element is computed by the same sequence of float operations whatever the thread
-   count and whatever tile it falls in, so results are bit-identical across thread counts.
+   Determinism: for a given kernel level, weight type and shape, every output element is
+   computed by the same sequence of float operations whatever the thread count and whatever
+   tile it falls in, so results are bit-identical across thread counts. (Different M may
+   take different kernels, so row m of a product can differ in the last bits between two
+   calls with different M.)
 
    Scratch: packed panels live in scratch slot A2A_MATMUL_SCRATCH_SLOT of each thread that
    takes part (the caller included); callers must not keep data in that slot across a call. */

@@ -128,7 +128,8 @@ a2a_status a2a_matmul_quant(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, c
     j.xq = a2a_scratch(MMQ_SCRATCH_SLOT, bytes);
     if (!j.xq) return a2a_fail(ctx, A2A_ERR_NOMEM, "matmul_quant: cannot allocate %zu bytes of scratch", bytes);
 
-    a2a_parallel_for(tp, rows, 1, mmq_quantize_task, &j);
+    /* at least ~16K values per chunk: a waking worker costs more than quantizing a short row */
+    a2a_parallel_for(tp, rows, A2A_MAX(1, 16384 / j.K), mmq_quantize_task, &j);
 
     /* panel: enough weight rows for ~32 KiB, so they stay in L1/L2 across the M rows */
     size_t wrb;

@@ -14,6 +14,7 @@ static bool join(char *buf, size_t cap, const char *dir, const char *name) {
     return n > 0 && (size_t)n < cap;
 }
 
+/* True when path exists and is a regular file. */
 static bool file_exists(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
@@ -250,6 +251,7 @@ static a2a_status read_jinja(a2a_ctx *ctx, a2a_hf_tokenizer *t, const char *dir)
     return A2A_OK;
 }
 
+/* qsort order of added tokens: by id. */
 static int cmp_added(const void *a, const void *b) {
     int32_t x = ((const a2a_hf_token *)a)->id, y = ((const a2a_hf_token *)b)->id;
     return (x > y) - (x < y);

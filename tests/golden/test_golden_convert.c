@@ -3,8 +3,8 @@
    sharded safetensors and as a PyTorch .bin; qwen2 with a byte-level BPE tokenizer.json and
    tied embeddings) are converted to GGUF, loaded with a2a_llm_load, and checked:
      - the tokenizer reproduces HF's ids for every test string (exact);
-     - the logits at every position match HF's: F32 output nmse <= 1e-9 (max abs 1e-3), Q8_0
-       output nmse <= 5e-3;
+     - the logits at every position match HF's: F32 output (and F16 output of F16 checkpoints)
+       nmse <= 1e-9 (max abs 1e-3), Q8_0 output nmse <= 5e-3;
      - the CLI (A2A_BIN) produces the same;
      - hostile or incomplete folders (no config.json, unknown model_type, missing tensor, wrong
        shape, truncated tokenizer.model, cancel) fail with clear errors and leave no file. */
@@ -110,7 +110,7 @@ static void check_converted(const char *gguf, const char *name, double q_nmse, b
             if (q_nmse > 0) {
                 a2a_golden_metrics mt;
                 a2a_golden_measure(&lt, c->out, &mt);
-                if (getenv("A2A_GOLDEN_VERBOSE")) fprintf(stderr, "quantized %s %s: logits nmse %.3g (bound %.3g)\n", tag, c->name, mt.nmse, q_nmse);
+                if (getenv("A2A_GOLDEN_VERBOSE")) fprintf(stderr, "measured %s %s: logits nmse %.3g (bound %.3g)\n", tag, c->name, mt.nmse, q_nmse);
                 CHECK_MSG(mt.shape_ok && mt.nmse <= q_nmse, "%s %s: logits nmse %.3g > %.3g", tag, c->name, mt.nmse, q_nmse);
             } else {
                 CHECK(a2a_golden_compare(c, &lt, tag));
@@ -143,6 +143,14 @@ static void convert_and_check(const char *name, a2a_type t, double q_nmse) {
 
 TEST(test_convert_f32) {
     for (size_t i = 0; i < sizeof(MODELS) / sizeof(MODELS[0]); i++) convert_and_check(MODELS[i], A2A_TYPE_F32, 0);
+}
+
+/* F16 output of F16 checkpoints: the weights pass through unchanged (referenced, not copied,
+   except the permuted q/k), so the logits match as closely as the F32 output. */
+TEST(test_convert_f16) {
+    convert_and_check("llama-sharded", A2A_TYPE_F16, 1e-9);
+    convert_and_check("llama-bin", A2A_TYPE_F16, 1e-9);
+    convert_and_check("qwen2", A2A_TYPE_F16, 1e-9);
 }
 
 TEST(test_convert_q8_0) {
@@ -381,6 +389,32 @@ TEST(test_convert_errors) {
         expect_fail(dir, A2A_ERR_NOT_FOUND, "'hidden_size'");
         rm_tmp_dir(dir);
     }
+    /* rope scaling llama.cpp's llama arch cannot express here */
+    if (make_tmp_dir(dir, sizeof(dir), "llama", "config.json")) {
+        CHECK(write_patched_config(dir, "\"rope_scaling\": null",
+                                   "\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}"));
+        expect_fail(dir, A2A_ERR_UNSUPPORTED, "rope_scaling type 'llama3'");
+        rm_tmp_dir(dir);
+    }
+    /* linear rope scaling becomes rope.scaling.type / factor */
+    if (make_tmp_dir(dir, sizeof(dir), "llama", "config.json")) {
+        CHECK(write_patched_config(dir, "\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}"));
+        a2a_ctx *c2 = a2a_ctx_new();
+        char o2[512];
+        CHECK(a2a_llama_convert(c2, dir, tmp_out(o2, sizeof(o2), "rope"), NULL) == A2A_OK);
+        a2a_gguf *g = NULL;
+        if (a2a_gguf_open(c2, o2, &g) == A2A_OK) {
+            const char *s;
+            size_t len;
+            float f = 0;
+            CHECK(a2a_gguf_get_str(c2, g, "llama.rope.scaling.type", &s, &len) == A2A_OK && len == 6 && !memcmp(s, "linear", 6));
+            CHECK(a2a_gguf_get_f32(c2, g, "llama.rope.scaling.factor", &f) == A2A_OK && f == 2.0f);
+            a2a_gguf_close(g);
+        }
+        unlink(o2);
+        a2a_ctx_free(c2);
+        rm_tmp_dir(dir);
+    }
     /* no weights */
     if (make_tmp_dir(dir, sizeof(dir), "llama", "model.safetensors")) {
         expect_fail(dir, A2A_ERR_NOT_FOUND, "no weights");
@@ -456,6 +490,63 @@ TEST(test_spm_model) {
     a2a_ctx_free(ctx);
 }
 
+/* Write name = text into a fresh temp folder (created on the first call with dir[0] == 0). */
+static bool put(char *dir, size_t cap, const char *name, const char *text) {
+    if (!dir[0] && !make_tmp_dir(dir, cap, NULL, NULL)) return false;
+    return write_file(dir, name, text, strlen(text));
+}
+
+/* The tokenizer-file reader on hand-written files: value forms and conflicts. */
+TEST(test_hf_tokenizer_files) {
+    a2a_ctx *ctx = a2a_ctx_new();
+    char dir[256] = "";
+    a2a_hf_tokenizer *t = NULL;
+    /* list-form chat template, object-form bos, post-processor BOS, both merge forms */
+    CHECK(put(dir, sizeof(dir), "tokenizer_config.json",
+              "{\"bos_token\": {\"content\": \"<s>\"}, \"eos_token\": \"</s>\", \"pad_token\": null,"
+              " \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"}, {\"name\": \"default\", \"template\": \"D\"}],"
+              " \"added_tokens_decoder\": {\"5\": {\"content\": \"<s>\", \"special\": true}}}"));
+    CHECK(put(dir, sizeof(dir), "tokenizer.json",
+              "{\"added_tokens\": [{\"id\": 6, \"content\": \"<x>\", \"special\": false}],"
+              " \"post_processor\": {\"type\": \"Sequence\", \"processors\": [{\"type\": \"ByteLevel\"},"
+              " {\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"<s>\"}}, {\"Sequence\": {\"id\": \"A\"}}]}]},"
+              " \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 3}, \"merges\": [\"a b\", [\"ab\", \"b\"]]}}"));
+    CHECK(put(dir, sizeof(dir), "added_tokens.json", "{\"<x>\": 6, \"<y>\": 7}"));
+    a2a_status st = a2a_hf_tokenizer_load(ctx, dir, &t);
+    CHECK_MSG(st == A2A_OK, "%s", a2a_last_error(ctx));
+    if (t) {
+        CHECK(t->has_model && !strcmp(t->model_type, "BPE") && t->n_vocab == 4 && t->vocab[2] == NULL && !strcmp(t->vocab[3], "ab"));
+        CHECK(t->n_merges == 2 && !strcmp(t->merges[0], "a b") && !strcmp(t->merges[1], "ab b"));
+        CHECK(t->post_bos && t->bos_token && !strcmp(t->bos_token, "<s>") && !strcmp(t->eos_token, "</s>") && !t->pad_token);
+        CHECK(t->chat_template && !strcmp(t->chat_template, "D"));
+        CHECK(t->n_added == 3 && t->added[0].id == 5 && t->added[0].special && t->added[2].id == 7 && !t->added[2].special);
+        CHECK(a2a_hf_tokenizer_added(t, 6) && !a2a_hf_tokenizer_added(t, 4));
+        a2a_hf_tokenizer_free(t);
+    }
+    /* conflicting texts for one id */
+    CHECK(put(dir, sizeof(dir), "added_tokens.json", "{\"<z>\": 6}"));
+    t = NULL;
+    CHECK(a2a_hf_tokenizer_load(ctx, dir, &t) == A2A_ERR_FORMAT && !t && strstr(a2a_last_error(ctx), "'<x>'"));
+    CHECK(put(dir, sizeof(dir), "added_tokens.json", "{}"));
+    /* malformed merges and vocab */
+    static const char *bad[] = {
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": [\"ab\"]}}",
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": [[\"a\"]]}}",
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -1}}}",
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 0}}}",
+        "{\"added_tokens\": [{\"content\": \"x\"}]}",
+        "{\"model\": ",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(put(dir, sizeof(dir), "tokenizer.json", bad[i]));
+        t = NULL;
+        st = a2a_hf_tokenizer_load(ctx, dir, &t);
+        CHECK_MSG(st == A2A_ERR_FORMAT && !t, "case %zu: %s", i, a2a_last_error(ctx));
+    }
+    rm_tmp_dir(dir);
+    a2a_ctx_free(ctx);
+}
+
 /* The CLI: convert with --type q8_0, then the same checks; bad arguments exit 2. */
 TEST(test_convert_cli) {
     const char *bin = getenv("A2A_BIN");
@@ -479,5 +570,5 @@ TEST(test_convert_cli) {
     CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 1 && !exists(out));
 }
 
-TEST_MAIN(test_convert_f32, test_convert_q8_0, test_convert_metadata, test_convert_merges_str, test_convert_errors,
-          test_spm_model, test_convert_cli)
+TEST_MAIN(test_convert_f32, test_convert_f16, test_convert_q8_0, test_convert_metadata, test_convert_merges_str, test_convert_errors,
+          test_spm_model, test_hf_tokenizer_files, test_convert_cli)

@@ -2,8 +2,9 @@
    over every kernel level and 1/2 threads. Tolerance: max abs difference 1e-5 (outputs are
    convex combinations of values in [-1, 1]); F16 K/V/mask are rounded the same way in the
    oracle. Covers head dims 8/64/80, n_q 1/7/64, n_kv 1/9/300, GQA, causal with KV offset,
-   padding masks (F32/F16, per-head), fully masked rows, softcap, permuted q views and a
-   4096-token sequence checked on a subset of rows. */
+   padding masks (F32/F16, per-head), fully masked rows, softcap, permuted q views, split-KV
+   decoding over > 2048 keys, thread counts 1..8 and a 4096-token sequence checked on a subset
+   of rows. */
 #include "a2a_test.h"
 #include "core/cpu.h"
 #include "core/tensor.h"
@@ -87,16 +88,17 @@ static double check_vs_oracle(const a2a_tensor *dst, const a2a_tensor *q, const 
 
 static const a2a_kernel_level k_levels[] = {A2A_LEVEL_REF, A2A_LEVEL_AVX2, A2A_LEVEL_AVX512};
 
-/* Run the op at every level and thread count and compare with the oracle; also checks that
-   the results are bit-identical between 1 and 2 threads. */
-static void run_case(const char *what, a2a_tensor *dst, const a2a_tensor *q, const a2a_tensor *k, const a2a_tensor *v,
-                     const a2a_tensor *mask, const a2a_attention_params *p, int64_t istep) {
+/* Run the op at every level with threads nt0..2 and compare with the oracle; with nt0 == 1
+   also checks that the results are bit-identical between 1 and 2 threads. */
+static void run_case_nt(const char *what, a2a_tensor *dst, const a2a_tensor *q, const a2a_tensor *k,
+                        const a2a_tensor *v, const a2a_tensor *mask, const a2a_attention_params *p, int64_t istep,
+                        int nt0) {
     a2a_ctx *ctx = a2a_ctx_new();
     const size_t nbytes = a2a_tensor_nbytes(dst);
     void *first = malloc(nbytes);
     for (size_t li = 0; li < 3; li++) {
         if (a2a_kernel_level_set(k_levels[li]) != k_levels[li]) continue;
-        for (int nt = 1; nt <= 2; nt++) {
+        for (int nt = nt0; nt <= 2; nt++) {
             a2a_threadpool *tp = NULL;
             CHECK(a2a_threadpool_new(ctx, nt, &tp) == A2A_OK);
             memset(dst->data, 0xff, nbytes);
@@ -104,7 +106,7 @@ static void run_case(const char *what, a2a_tensor *dst, const a2a_tensor *q, con
             CHECK_MSG(st == A2A_OK, "%s: %s", what, a2a_last_error(ctx));
             double e = check_vs_oracle(dst, q, k, v, mask, p, istep);
             CHECK_MSG(e <= ATOL, "%s level %s threads %d: max abs %g", what, a2a_kernel_level_name(k_levels[li]), nt, e);
-            if (nt == 1) memcpy(first, dst->data, nbytes);
+            if (nt == nt0) memcpy(first, dst->data, nbytes);
             else CHECK_MSG(memcmp(first, dst->data, nbytes) == 0, "%s: thread count changes the result", what);
             a2a_threadpool_free(tp);
         }
@@ -112,6 +114,11 @@ static void run_case(const char *what, a2a_tensor *dst, const a2a_tensor *q, con
     a2a_kernel_level_set(a2a_kernel_level_max());
     free(first);
     a2a_ctx_free(ctx);
+}
+
+static void run_case(const char *what, a2a_tensor *dst, const a2a_tensor *q, const a2a_tensor *k, const a2a_tensor *v,
+                     const a2a_tensor *mask, const a2a_attention_params *p, int64_t istep) {
+    run_case_nt(what, dst, q, k, v, mask, p, istep, 1);
 }
 
 /* Build q/k/v/dst for the shape and run the case. kvtype selects F32/F16 K and V. */
@@ -147,6 +154,52 @@ TEST(test_attention_gqa_f16) {
     shape_case(64, 64, 7, 300, 8, 2, 1, A2A_TYPE_F32, NULL, NULL);
     shape_case(64, 64, 64, 300, 8, 2, 2, A2A_TYPE_F16, NULL, NULL);
     shape_case(80, 80, 1, 9, 4, 1, 1, A2A_TYPE_F16, NULL, NULL);
+}
+
+/* GQA units are re-split by thread count: results must stay bit-identical for 1..8 threads. */
+TEST(test_attention_thread_counts) {
+    int64_t qne[4] = {64, 3, 8, 1}, kne[4] = {64, 300, 2, 1}, dne[4] = {64, 8, 3, 1};
+    a2a_tensor q = rand_tensor(A2A_TYPE_F32, 4, qne, -2, 2), k = rand_tensor(A2A_TYPE_F32, 4, kne, -1, 1);
+    a2a_tensor v = rand_tensor(A2A_TYPE_F16, 4, kne, -1, 1), dst = rand_tensor(A2A_TYPE_F32, 4, dne, 0, 1);
+    a2a_ctx *ctx = a2a_ctx_new();
+    const size_t nb = a2a_tensor_nbytes(&dst);
+    void *first = malloc(nb);
+    a2a_attention_params p = a2a_attention_default_params();
+    p.causal = 1;
+    for (int nt = 1; nt <= 8; nt++) {
+        a2a_threadpool *tp = NULL;
+        CHECK(a2a_threadpool_new(ctx, nt, &tp) == A2A_OK);
+        CHECK(a2a_op_attention(ctx, tp, &dst, &q, &k, &v, NULL, &p) == A2A_OK);
+        if (nt == 1) {
+            memcpy(first, dst.data, nb);
+            CHECK(check_vs_oracle(&dst, &q, &k, &v, NULL, &p, 1) <= ATOL);
+        } else {
+            CHECK_MSG(memcmp(first, dst.data, nb) == 0, "%d threads differ", nt);
+        }
+        a2a_threadpool_free(tp);
+    }
+    free(first), free(q.data), free(k.data), free(v.data), free(dst.data);
+    a2a_ctx_free(ctx);
+}
+
+/* Decode-like calls over more than 2048 keys split the keys into chunks merged afterwards. */
+TEST(test_attention_split_kv) {
+    a2a_attention_params p = a2a_attention_default_params();
+    shape_case(64, 64, 1, 5000, 8, 2, 1, A2A_TYPE_F16, NULL, NULL); /* GQA decode, 5 chunks */
+    shape_case(40, 24, 3, 2100, 2, 2, 2, A2A_TYPE_F32, NULL, NULL); /* 3 chunks, batch 2 */
+    p.causal = 1;
+    shape_case(128, 128, 1, 4096, 4, 4, 1, A2A_TYPE_F16, &p, NULL);
+    p.kv_offset = 100; /* later chunks entirely hidden */
+    shape_case(64, 64, 2, 3000, 2, 1, 1, A2A_TYPE_F32, &p, NULL);
+    /* padding mask hiding a whole chunk, and one fully masked row */
+    const int64_t nq = 2, nkv = 3100;
+    int64_t mne[2] = {nkv, nq};
+    a2a_tensor mask = rand_tensor(A2A_TYPE_F16, 2, mne, -1, 1);
+    for (int64_t i = 0; i < nq; i++)
+        for (int64_t j = 0; j < nkv; j++)
+            if ((j >= 1024 && j < 2048) || i == 1) ((a2a_fp16 *)mask.data)[i * nkv + j] = a2a_f32_to_fp16(-INFINITY);
+    shape_case(64, 64, nq, nkv, 2, 2, 1, A2A_TYPE_F32, NULL, &mask);
+    free(mask.data);
 }
 
 TEST(test_attention_causal) {
@@ -224,15 +277,16 @@ TEST(test_attention_permuted_q) {
 }
 
 TEST(test_attention_long) {
-    /* 4096-token self-attention, D 64, H 1: checked on every 97th query row */
+    /* 4096-token self-attention, D 64, H 1: checked on every 97th query row (2 threads only:
+       thread-count invariance is checked on the smaller cases) */
     const int64_t n = 4096, D = 64;
     int64_t qne[4] = {D, n, 1, 1}, dne[4] = {D, 1, n, 1};
     a2a_tensor q = rand_tensor(A2A_TYPE_F32, 4, qne, -2, 2), k = rand_tensor(A2A_TYPE_F32, 4, qne, -1, 1);
     a2a_tensor v = rand_tensor(A2A_TYPE_F32, 4, qne, -1, 1), dst = rand_tensor(A2A_TYPE_F32, 4, dne, 0, 1);
-    run_case("long 4096", &dst, &q, &k, &v, NULL, NULL, 97);
+    run_case_nt("long 4096", &dst, &q, &k, &v, NULL, NULL, 97, 2);
     a2a_attention_params p = a2a_attention_default_params();
     p.causal = 1;
-    run_case("long 4096 causal", &dst, &q, &k, &v, NULL, &p, 97);
+    run_case_nt("long 4096 causal", &dst, &q, &k, &v, NULL, &p, 97, 2);
     free(q.data), free(k.data), free(v.data), free(dst.data);
 }
 
@@ -270,5 +324,5 @@ TEST(test_attention_errors) {
     a2a_ctx_free(ctx);
 }
 
-TEST_MAIN(test_attention_shapes, test_attention_gqa_f16, test_attention_causal, test_attention_mask,
+TEST_MAIN(test_attention_shapes, test_attention_gqa_f16, test_attention_thread_counts, test_attention_split_kv, test_attention_causal, test_attention_mask,
           test_attention_permuted_q, test_attention_long, test_attention_errors)

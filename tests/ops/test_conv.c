@@ -1,6 +1,7 @@
 /* Convolutions (conv1d/2d/3d, conv_transpose1d) against a double-precision direct loop written
-   here, over every kernel level and 1/2 threads. Tolerance: normalized MSE < 1e-10 (F32
-   accumulation vs double; F16 weights are rounded the same way in the oracle). */
+   here, over every kernel level and 1/2 threads (conv2d results must also be bit-identical
+   across thread counts). Tolerance: normalized MSE < 1e-10 (F32 accumulation vs double; F16
+   weights are rounded the same way in the oracle). */
 #include "a2a_test.h"
 #include "core/cpu.h"
 #include "core/tensor.h"
@@ -87,7 +88,7 @@ TEST(test_conv2d) {
         int64_t dne[4] = {Wo, Ho, c->cout, c->N};
         a2a_tensor dst = rand_tensor(A2A_TYPE_F32, 4, dne);
         size_t nout = (size_t)(Wo * Ho * c->cout * c->N);
-        float *want = malloc(nout * 4);
+        float *want = malloc(nout * 4), *first = malloc(nout * 4);
         const int64_t in3[3] = {c->W, c->H, 1}, k3[3] = {c->KW, c->KH, 1}, o3[3] = {Wo, Ho, 1};
         const int s3[3] = {c->sw, c->sh, 1}, p3[3] = {c->pw, c->ph, 0}, d3[3] = {c->dw, c->dh, 1};
         oracle_conv3d(want, &x, &w, c->bias ? &b : NULL, in3, k3, o3, s3, p3, d3, c->cin, c->cout, c->N, c->groups);
@@ -105,11 +106,13 @@ TEST(test_conv2d) {
                 double e = a2a_test_nmse(dst.data, want, nout);
                 CHECK_MSG(e < NMSE_TOL, "conv2d case %zu level %s threads %d: nmse %g", ci,
                           a2a_kernel_level_name(k_levels[li]), nt, e);
+                if (nt == 1) memcpy(first, dst.data, nout * 4);
+                else CHECK_MSG(memcmp(first, dst.data, nout * 4) == 0, "conv2d case %zu: thread count changes the result", ci);
                 a2a_threadpool_free(tp);
             }
         }
         a2a_kernel_level_set(a2a_kernel_level_max());
-        free(x.data), free(w.data), free(b.data), free(dst.data), free(want);
+        free(x.data), free(w.data), free(b.data), free(dst.data), free(want), free(first);
     }
     a2a_ctx_free(ctx);
 }

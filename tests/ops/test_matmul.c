@@ -1,7 +1,10 @@
 /* matmul op and SGEMM: every kernel level (ref, avx2, avx512; AMX when the CPU has it) against
-   a double-precision naive loop, for F32/F16/BF16 weights, odd shapes, GEMV (M < 4), batch
-   broadcasting, non-contiguous x, thread counts 1/2/3 (results must be bit-identical across
-   thread counts), SGEMM NN/NT with alpha/beta and padded strides, and error messages.
+   a double-precision naive loop, for F32/F16/BF16 weights, odd shapes covering every kernel
+   path (GEMV for M < 4, the no-packing small-M kernel, the packed GEMM with partial tiles and
+   several K and N cache blocks), batch broadcasting, non-contiguous x, thread counts 1/2/3
+   (results must be bit-identical across thread counts), SGEMM NN/NT with alpha/beta and
+   padded strides, the opt-in bf16-compute paths, a Q8_0 smoke test through the quantized
+   route, and error messages.
 
    Tolerance: normalized MSE (sum (y-ref)^2 / sum ref^2) < 1e-10 for every F32-accumulating
    path (F16/BF16 weights are expanded exactly, so the reference uses the same weight values).

@@ -18,6 +18,7 @@ static int progress(int64_t done, int64_t total, const char *what, void *user) {
     return cli_sigint_flag;
 }
 
+/* Usage text to f. */
 static void convert_usage(FILE *f) {
     fprintf(f, "usage: any2any convert HF_DIR -o OUT.gguf [--type TYPE] [-t THREADS]\n"
                "  HF_DIR: a Hugging Face folder (config.json model_type llama or qwen2; model.safetensors,\n"

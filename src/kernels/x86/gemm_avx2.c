@@ -1,6 +1,7 @@
 /* AVX2 + FMA GEMM kernels: 6x16 register tile (12 ymm accumulators, B rows loaded as two ymm,
    A elements broadcast), 8x8 in-register transposes for packing (F16 weights expanded with
-   F16C, BF16 by a 16-bit shift; both exact), and a no-packing GEMV for small M.
+   F16C, BF16 by a 16-bit shift; both exact), a no-packing GEMV for M < 4 and a no-packing
+   2x4 dot-product kernel for small M.
 
    As in the AVX-512 file, each output element's arithmetic depends only on K, not on the
    tile or thread that computes it. */
@@ -13,8 +14,7 @@
 #define MR 6
 #define NR 16
 #define KC 256
-#define MC 144
-#define NC 4096
+#define NC 512
 
 static inline size_t type_size(a2a_type bt) { return bt == A2A_TYPE_F32 ? 4 : 2; }
 
@@ -126,6 +126,12 @@ static inline __attribute__((always_inline)) void ukr(const int MR_, int64_t kc,
                                                       float *C, int64_t ldc, int nr, float alpha, float beta,
                                                       int mode) {
     __m256 c0[MR], c1[MR];
+    /* the C tile is read at the end: start fetching its rows now */
+#pragma GCC unroll 16
+    for (int i = 0; i < MR_; i++) {
+        _mm_prefetch((const char *)(C + (int64_t)i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(C + (int64_t)i * ldc + 15), _MM_HINT_T0);
+    }
 #pragma GCC unroll 16
     for (int i = 0; i < MR_; i++) c0[i] = c1[i] = _mm256_setzero_ps();
 #pragma GCC unroll 2
@@ -314,7 +320,7 @@ static void gemm_small(int64_t K, int64_t n0, int64_t n1, const void *B, int64_t
 }
 
 static const a2a_gemm_kernels g_avx2 = {
-    .name = "avx2-6x16", .mr = MR, .nr = NR, .kpack = 1, .kc = KC, .mc = MC, .nc = NC,
+    .name = "avx2-6x16", .mr = MR, .nr = NR, .kpack = 1, .kc = KC, .nc = NC,
     .pack_a = pack_a, .pack_b = pack_b, .kernel = kernel, .gemv = gemv,
     .gemm_small = gemm_small, .small_max_m = SMALL_MAX_M, .small_max_m16 = SMALL_MAX_M16,
 };

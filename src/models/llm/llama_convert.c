@@ -34,6 +34,7 @@ static bool join(char *buf, size_t cap, const char *dir, const char *name) {
     return n > 0 && (size_t)n < cap;
 }
 
+/* True when dir/name exists and is a regular file (symlinks followed). */
 static bool is_file(const char *dir, const char *name) {
     char p[4096];
     struct stat sb;
@@ -79,6 +80,8 @@ static a2a_status cfg_num(a2a_ctx *ctx, const a2a_json_value *cfg, const char *k
     return A2A_OK;
 }
 
+/* config.json -> hp: model_type, sizes, rope and norm settings, tying; refuses what the GGUF
+   llama/qwen2 layouts cannot express (other activations, llama biases, other rope scalings). */
 static a2a_status read_hparams(a2a_ctx *ctx, const a2a_json_value *cfg, hparams *hp) {
     memset(hp, 0, sizeof(*hp));
     if (!a2a_json_is_object(cfg)) return a2a_fail(ctx, A2A_ERR_FORMAT, "config.json: not a JSON object");
@@ -146,6 +149,7 @@ typedef struct wset {
     bool names_init;
 } wset;
 
+/* Close every weight file and free the name index (w is zeroed; a zeroed w is fine). */
 static void wset_free(wset *w) {
     for (int i = 0; i < w->n_files; i++) {
         a2a_weights_close(w->files[i]);
@@ -205,6 +209,7 @@ static a2a_status wset_open_index(a2a_ctx *ctx, wset *w, const char *dir, const 
     return st;
 }
 
+/* qsort order of C strings. */
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Files of dir whose names start with prefix and end with suffix, sorted; opened in order.
@@ -350,6 +355,7 @@ typedef struct vocab_out {
     bool spm;
 } vocab_out;
 
+/* Free the arrays of v (not the token texts it points to) and zero it. */
 static void vocab_free(vocab_out *v) {
     free(v->tokens);
     free(v->scores);
@@ -431,8 +437,10 @@ static a2a_status write_special(a2a_ctx *ctx, a2a_gguf_writer *w, const vocab_ou
     if (id < 0) id = json_id(gen, key);
     if (id < 0) id = fallback;
     if (id < 0) return A2A_OK;
-    if (id >= v->n)
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "convert: %s_token_id %lld is outside the %d tokens", which, (long long)id, v->n);
+    if (id >= v->n) { /* some fine-tune configs name a pad id past the vocabulary: drop it */
+        a2a_log(ctx, A2A_LOG_WARN, "convert: %s_token_id %lld is outside the %d tokens; not written", which, (long long)id, v->n);
+        return A2A_OK;
+    }
     char gkey[64];
     snprintf(gkey, sizeof(gkey), "tokenizer.ggml.%s_token_id", !strcmp(which, "unk") ? "unknown" : !strcmp(which, "pad") ? "padding" : which);
     return a2a_gguf_writer_set_u32(ctx, w, gkey, (uint32_t)id);
@@ -516,6 +524,7 @@ done:
 
 /* ------------------------------------------------------------------ metadata */
 
+/* "<arch>.<suffix>" = v as u32 (FORMAT error when v does not fit). */
 static a2a_status set_arch_u32(a2a_ctx *ctx, a2a_gguf_writer *w, const char *arch, const char *suffix, int64_t v) {
     char key[128];
     snprintf(key, sizeof(key), "%s.%s", arch, suffix);
@@ -523,17 +532,24 @@ static a2a_status set_arch_u32(a2a_ctx *ctx, a2a_gguf_writer *w, const char *arc
     return a2a_gguf_writer_set_u32(ctx, w, key, (uint32_t)v);
 }
 
+/* "<arch>.<suffix>" = v as f32. */
 static a2a_status set_arch_f32(a2a_ctx *ctx, a2a_gguf_writer *w, const char *arch, const char *suffix, double v) {
     char key[128];
     snprintf(key, sizeof(key), "%s.%s", arch, suffix);
     return a2a_gguf_writer_set_f32(ctx, w, key, (float)v);
 }
 
+/* general.* and <arch>.* metadata for hp; general.file_type from the target type. */
 static a2a_status write_hparams(a2a_ctx *ctx, a2a_gguf_writer *w, const hparams *hp, const char *dir, a2a_type type) {
     const char *a = hp->arch;
-    const char *base = strrchr(dir, '/');
+    /* general.name: the folder's last path component, trailing slashes ignored */
+    size_t end = strlen(dir);
+    while (end > 1 && dir[end - 1] == '/') end--;
+    size_t start = end;
+    while (start > 0 && dir[start - 1] != '/') start--;
     char name[256];
-    snprintf(name, sizeof(name), "%s", base && base[1] ? base + 1 : dir);
+    snprintf(name, sizeof(name), "%.*s", (int)A2A_MIN(end - start, sizeof(name) - 1), dir + start);
+    if (!name[0]) snprintf(name, sizeof(name), "model");
     a2a_status st;
     int ft = a2a_ftype_of(type);
     if ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", a)) ||
