@@ -3,12 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint64_t a2a_strmap_hash(const void *data, size_t len) {
+uint64_t a2a_hash_bytes(const void *data, size_t len) {
     const unsigned char *p = data;
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64-bit offset basis */
     for (size_t i = 0; i < len; i++) {
         h ^= p[i];
-        h *= 1099511628211ull;
+        h *= 0x100000001b3ull;
     }
     return h;
 }
@@ -37,7 +37,7 @@ void a2a_strmap_free(a2a_strmap *m) {
 }
 
 static a2a_strmap_slot *find_slot(const a2a_strmap *m, const char *key, size_t len) {
-    size_t mask = m->cap - 1, i = (size_t)a2a_strmap_hash(key, len) & mask;
+    size_t mask = m->cap - 1, i = (size_t)a2a_hash_bytes(key, len) & mask;
     for (;;) {
         a2a_strmap_slot *s = &m->slots[i];
         if (!s->key || (s->len == len && memcmp(s->key, key, len) == 0)) return s;

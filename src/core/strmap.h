@@ -15,7 +15,7 @@ typedef struct a2a_strmap {
 } a2a_strmap;
 
 /* FNV-1a hash of a byte string. */
-uint64_t a2a_strmap_hash(const void *data, size_t len);
+uint64_t a2a_hash_bytes(const void *data, size_t len);
 
 /* Initialize for about `expected` keys. A2A_ERR_NOMEM on failure. Free with a2a_strmap_free. */
 a2a_status a2a_strmap_init(a2a_ctx *ctx, a2a_strmap *m, size_t expected);

@@ -51,16 +51,6 @@ int64_t a2a_find_control_char(const char *s, size_t len) {
     return -1;
 }
 
-/* 64-bit FNV-1a. */
-uint64_t a2a_hash_bytes(const void *p, size_t len) {
-    const unsigned char *s = p;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
 
 /* Build a table over n names; with keep_last, equal names map to the last index and no
    duplicate is reported, otherwise the first duplicate pair is reported (returns false). */

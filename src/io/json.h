@@ -23,6 +23,7 @@
 #define A2A_IO_JSON_H
 
 #include "core/status.h"
+#include "core/strmap.h" /* a2a_hash_bytes */
 
 #define A2A_JSON_MAX_DEPTH 64
 
@@ -116,8 +117,6 @@ bool a2a_utf8_valid(const char *s, size_t len);
 /* Index of the first ASCII control character (0x00-0x1f, 0x7f) in s[0..len), or -1. Readers
    reject names holding them, so messages and listings never echo terminal escape sequences. */
 int64_t a2a_find_control_char(const char *s, size_t len);
-/* 64-bit FNV-1a hash of bytes. */
-uint64_t a2a_hash_bytes(const void *p, size_t len);
 
 /* A name -> index table over n names owned by the caller (open addressing, built once). */
 typedef struct a2a_name_index {

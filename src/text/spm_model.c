@@ -84,7 +84,7 @@ static a2a_status pb_want_varint(a2a_ctx *ctx, pb *b, int wt, uint64_t *v) {
 
 /* An int32 field (negative values arrive sign-extended to 64 bits). */
 static a2a_status pb_want_i32(a2a_ctx *ctx, pb *b, int wt, int32_t *out) {
-    uint64_t v;
+    uint64_t v = 0;
     a2a_status st = pb_want_varint(ctx, b, wt, &v);
     if (st) return st;
     int64_t s = (int64_t)v;
