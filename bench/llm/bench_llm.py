@@ -66,8 +66,8 @@ def bandwidth_gbs():
     exe = os.path.join(ROOT, "build", "bench_kernels")
     if not os.path.exists(exe):
         return None
-    r = subprocess.run([exe, "--bandwidth"], capture_output=True, text=True)
-    m = re.search(r"([\d.]+)\s*GB/s", r.stdout)
+    r = subprocess.run([exe, "--quick"], capture_output=True, text=True)
+    m = re.search(r"GEMV roofline\s+([\d.]+)", r.stdout) or re.search(r"DRAM read bandwidth.*?\s([\d.]+)\s+GB/s", r.stdout)
     return float(m.group(1)) if m else None
 
 

@@ -99,6 +99,7 @@ typedef struct mm_job {
     int64_t units;                 /* nb2 * nb3 * parts */
     atomic_llong next;             /* next unit to hand out */
     atomic_int failed;             /* set when a thread ran out of scratch */
+    bool force_bf16;               /* bf16 compute for this job (a2a_gemm_bf16) */
 } mm_job;
 
 /* The problem of batch index bi (b2 fastest). */
@@ -155,7 +156,7 @@ static a2a_status mm_run(a2a_ctx *ctx, a2a_threadpool *tp, mm_job *j, const char
     const int nth = a2a_threadpool_size(tp);
     const int64_t nbatch = j->nb2 * j->nb3;
     if (nbatch == 0 || p->M == 0 || p->N == 0) return A2A_OK;
-    const bool bf16c = p->b_trans && p->bt == A2A_TYPE_BF16 && atomic_load(&g_bf16_compute);
+    const bool bf16c = p->b_trans && p->bt == A2A_TYPE_BF16 && (j->force_bf16 || atomic_load(&g_bf16_compute));
     if (!j->kt) {
         j->path = PATH_REF;
     } else if (p->b_trans && p->M < A2A_MATMUL_GEMV_MAX_M) {
@@ -227,6 +228,22 @@ a2a_status a2a_sgemm(a2a_ctx *ctx, a2a_threadpool *tp, bool b_trans, int64_t M, 
     return mm_run(ctx, tp, &j, "sgemm");
 }
 
+a2a_status a2a_gemm_bf16(a2a_ctx *ctx, a2a_threadpool *tp, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                         const a2a_bf16 *B, int64_t ldb, float *C, int64_t ldc, bool bf16_compute) {
+    if (M < 0 || N < 0 || K < 0 || lda < K || ldb < K || ldc < N)
+        return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "gemm_bf16: bad sizes M=%lld N=%lld K=%lld", (long long)M, (long long)N,
+                        (long long)K);
+    if (M == 0 || N == 0) return A2A_OK;
+    mm_job j;
+    memset(&j, 0, sizeof(j));
+    j.base = (a2a_gemm_prob){.M = M, .N = N, .K = K, .A = A, .lda = lda, .B = B, .ldb = ldb, .bt = A2A_TYPE_BF16,
+                             .b_trans = true, .C = C, .ldc = ldc, .alpha = 1.0f, .beta = 0.0f};
+    j.kt = pick_kernels();
+    j.nb2 = j.nb3 = j.r2 = j.r3 = 1;
+    j.force_bf16 = bf16_compute;
+    return mm_run(ctx, tp, &j, "gemm_bf16");
+}
+
 a2a_status a2a_op_matmul(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, const a2a_tensor *w, const a2a_tensor *x) {
     if (!dst || !w || !x) return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "matmul: NULL tensor");
     const a2a_type_traits *wtr = a2a_type_info((int)w->type);
@@ -249,6 +266,7 @@ a2a_status a2a_op_matmul(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, cons
         return a2a_fail(ctx, A2A_ERR_SHAPE, "matmul: x %s and dst %s need contiguous, 4-byte aligned rows", sx, sd);
     if (wtr->quantized) {
 #ifdef A2A_HAVE_MATMUL_QUANT
+        if (a2a_matmul_dequant_wanted(w, x->ne[1])) return a2a_matmul_dequant(ctx, tp, dst, w, x);
         return a2a_matmul_quant(ctx, tp, dst, w, x);
 #else
         return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "matmul: quantized weights (%s) not built", wtr->name);

@@ -5,8 +5,10 @@
    Kernels: scalar reference (src/kernels/ref/matmul_ref.c); BLIS-style packed GEMM with
    AVX2 (6x16) and AVX-512 (14x32) register tiles, a no-packing GEMV for M < 4 and a
    no-packing 4x4 (AVX2: 2x4) dot-product kernel for 4 <= M < ~32..64, where packing the
-   weights would cost more than it saves (src/kernels/x86/gemm_avx2.c, gemm_avx512.c); opt-in bf16 compute for BF16 weights with
-   AVX512_BF16 (gemm_avx512.c) or AMX tiles (gemm_amx.c), see a2a_matmul_set_bf16_compute. The level is chosen at run time from a2a_kernel_level_get().
+   weights would cost more than it saves (src/kernels/x86/gemm_avx2.c, gemm_avx512.c);
+   opt-in bf16 compute for BF16 weights with AVX512_BF16 (gemm_avx512.c) or AMX tiles
+   (gemm_amx.c), see a2a_matmul_set_bf16_compute. The variant is chosen at run time from
+   a2a_kernel_level_get() and the CPU features; A2A_KERNELS=ref forces the reference.
 
    Determinism: for a given kernel level, weight type and shape, every output element is
    computed by the same sequence of float operations whatever the thread count and whatever
@@ -58,6 +60,13 @@ a2a_status a2a_op_matmul(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, cons
 a2a_status a2a_sgemm(a2a_ctx *ctx, a2a_threadpool *tp, bool b_trans, int64_t M, int64_t N, int64_t K,
                      float alpha, const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                      float *C, int64_t ldc);
+
+/* C[M][N] = A[M][K] (F32, lda) * B^T with B [N][K] BF16 (ldb), beta 0. bf16_compute: round A to
+   bf16 and multiply with vdpbf16ps/AMX when the CPU has them (2-4x the F32 rate; used by the
+   quantized-weight prefill path, whose weights carry far less precision than bf16); otherwise
+   B is widened exactly to F32. Same threading and determinism as a2a_sgemm. */
+a2a_status a2a_gemm_bf16(a2a_ctx *ctx, a2a_threadpool *tp, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                         const a2a_bf16 *B, int64_t ldb, float *C, int64_t ldc, bool bf16_compute);
 
 /* Opt-in reduced-precision compute for BF16 weights with M >= A2A_MATMUL_GEMV_MAX_M: when on,
    x is rounded to bf16 (nearest even) and the products run on AMX tiles (tdpbf16ps) when the

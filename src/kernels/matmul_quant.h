@@ -24,4 +24,14 @@
 a2a_status a2a_matmul_quant(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, const a2a_tensor *w,
                             const a2a_tensor *x);
 
+/* Prefill alternative (matmul_dequant.c): true when, for M activation rows, dequantizing w to
+   F32 in chunks and running the F32 GEMM is the faster path (large M and a SIMD dequantizer for
+   w's type at the current kernel level). */
+bool a2a_matmul_dequant_wanted(const a2a_tensor *w, int64_t M);
+/* Same contract as a2a_matmul_quant (shapes already validated by a2a_op_matmul), computed with
+   exactly dequantized F32 weights and F32 activations; uses scratch slot 1 of the calling
+   thread. Bit-identical for any thread count. */
+a2a_status a2a_matmul_dequant(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, const a2a_tensor *w,
+                              const a2a_tensor *x);
+
 #endif
