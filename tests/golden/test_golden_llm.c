@@ -1,5 +1,6 @@
-/* LLaMA-family LLM vs transformers (tools/ref/make_golden_llm.py): logits at every position
-   and last-layer hidden states for tiny llama (GQA) and qwen2 (biases, NEOX rope) models, run
+/* LLaMA-family LLM vs transformers (tools/ref/make_golden_llm.py): logits at every position,
+   last-layer hidden states and greedy continuations (token for token) for tiny llama (GQA,
+   untied head) and qwen2 (biases, NEOX rope; untied and tied head) models, run
    (a) as one batch, (b) as a prefill then one token at a time through the KV cache, (c) with
    input embeddings in place of some token ids, at every kernel level and 1/2 threads.
    Tolerances: as stored per case (nmse 1e-9, max abs 1e-3) for F32 weights and an F32 KV
@@ -53,6 +54,32 @@ static bool run_ids(a2a_llm_model *m, a2a_threadpool *tp, const int32_t *ids, in
     return ok;
 }
 
+/* Greedy continuation from transformers' generate(do_sample=False), token for token (F32 KV). */
+static void check_greedy(a2a_llm_model *m, a2a_threadpool *tp, const a2a_golden_case *c, const char *tag) {
+    a2a_ctx *ctx = a2a_ctx_new();
+    a2a_llm_session *s;
+    a2a_llm_session_params sp = a2a_llm_session_default_params();
+    sp.n_ctx = 64;
+    sp.kv_type = A2A_TYPE_F32;
+    if (a2a_llm_session_new(ctx, m, tp, &sp, &s) != A2A_OK) { CHECK(0); a2a_ctx_free(ctx); return; }
+    const int32_t *ids = c->in[0]->data;
+    int32_t n = (int32_t)c->in[0]->ne[0], n_new = (int32_t)c->out->ne[0];
+    bool ok = a2a_llm_decode(ctx, s, ids, NULL, NULL, n, NULL, NULL) == A2A_OK;
+    for (int32_t i = 0; ok && i < n_new; i++) {
+        int32_t best = 0;
+        for (int32_t v = 1; v < m->hp.n_vocab; v++)
+            if (s->logits[v] > s->logits[best]) best = v;
+        /* the golden writer stores outputs as F32 (token ids are exact in F32) */
+        int32_t want = c->out->type == A2A_TYPE_I32 ? ((const int32_t *)c->out->data)[i] : (int32_t)((const float *)c->out->data)[i];
+        CHECK_MSG(best == want, "%s %s: greedy token %d is %d, transformers %d", tag, c->name, i, best, want);
+        if (best != want) break;
+        ok = a2a_llm_decode(ctx, s, &best, NULL, NULL, 1, NULL, NULL) == A2A_OK;
+    }
+    CHECK(ok);
+    a2a_llm_session_free(s);
+    a2a_ctx_free(ctx);
+}
+
 static void check_model(const char *model_rel, const char *ref_rel, double q_nmse) {
     char path[1024];
     a2a_golden gf;
@@ -70,6 +97,11 @@ static void check_model(const char *model_rel, const char *ref_rel, double q_nms
             a2a_threadpool_new(ctx, nt, &tp);
             for (int ci = 0; ci < gf.n_cases; ci++) {
                 const a2a_golden_case *c = &gf.cases[ci];
+                if (!strcmp(c->op, "llm_greedy") && q_nmse == 0) {
+                    char gt[160];
+                    snprintf(gt, sizeof(gt), "lvl=%s threads=%d", a2a_kernel_level_name((a2a_kernel_level)lvl), nt);
+                    check_greedy(m, tp, c, gt);
+                }
                 if (strcmp(c->op, "llm_logits") != 0) continue;
                 char hname[A2A_GOLDEN_NAME_MAX + 16];
                 snprintf(hname, sizeof(hname), "%s_hidden", c->name);
@@ -112,6 +144,7 @@ static void check_model(const char *model_rel, const char *ref_rel, double q_nms
 
 TEST(test_llama_f32) { check_model("llm/tiny-llama.gguf", "llm/tiny-llama.ref.gguf", 0); }
 TEST(test_qwen2_f32) { check_model("llm/tiny-qwen2.gguf", "llm/tiny-qwen2.ref.gguf", 0); }
+TEST(test_qwen2_tied_f32) { check_model("llm/tiny-qwen2-tied.gguf", "llm/tiny-qwen2-tied.ref.gguf", 0); }
 TEST(test_llama_q8_0) { check_model("llm/tiny-llama-q8_0.gguf", "llm/tiny-llama.ref.gguf", 2e-3); }
 
 /* Our quantizer (any2any quantize) on the F32 model: Q4_0 / Q5_1 / Q8_0 weights must stay close
@@ -182,4 +215,4 @@ TEST(test_llm_errors) {
     a2a_ctx_free(ctx);
 }
 
-TEST_MAIN(test_llama_f32, test_qwen2_f32, test_llama_q8_0, test_quantized_by_us, test_llm_errors)
+TEST_MAIN(test_llama_f32, test_qwen2_f32, test_qwen2_tied_f32, test_llama_q8_0, test_quantized_by_us, test_llm_errors)

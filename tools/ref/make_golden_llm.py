@@ -54,7 +54,8 @@ def write_model(path, arch, cfg, sd, qtype=None):
 
     t("token_embd.weight", sd["model.embed_tokens.weight"])
     t("output_norm.weight", sd["model.norm.weight"])
-    t("output.weight", sd["lm_head.weight"])
+    if not cfg.tie_word_embeddings:  # tied: llama.cpp files have no output.weight
+        t("output.weight", sd["lm_head.weight"])
     for i in range(cfg.num_hidden_layers):
         p = f"model.layers.{i}."
         q, k = sd[p + "self_attn.q_proj.weight"], sd[p + "self_attn.k_proj.weight"]
@@ -79,10 +80,10 @@ def write_model(path, arch, cfg, sd, qtype=None):
     w.close()
 
 
-def make(name, arch, model_cls, cfg_cls, **kw):
+def make(name, arch, model_cls, cfg_cls, tied=False, **kw):
     torch.manual_seed(1234)
     cfg = cfg_cls(vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-                  num_key_value_heads=2, max_position_embeddings=128, tie_word_embeddings=False,
+                  num_key_value_heads=2, max_position_embeddings=128, tie_word_embeddings=tied,
                   attn_implementation="eager", **kw)
     model = model_cls(cfg).eval()
     # random init is tiny (std 0.02); widen so the test exercises real dynamic range
@@ -111,6 +112,13 @@ def make(name, arch, model_cls, cfg_cls, **kw):
                     params={}, tol_nmse=1e-9, tol_max_abs=1e-3)
         gw.add_case(case + "_hidden", "llm_hidden", inputs=[ids[0].numpy().astype(np.int32)], out=hidden.numpy(),
                     params={}, tol_nmse=1e-9, tol_max_abs=1e-3)
+        # greedy continuation, token for token (no EOS in these models' config: exactly 12 new tokens)
+        with torch.no_grad():
+            gen = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=12, do_sample=False,
+                                 eos_token_id=None, pad_token_id=0)
+        cont = gen[0, n:].numpy().astype(np.int32)
+        gw.add_case(case + "_greedy", "llm_greedy", inputs=[ids[0].numpy().astype(np.int32)], out=cont,
+                    params={}, tol_nmse=0.0, tol_max_abs=0.0)
     gw.write()
 
 
@@ -120,5 +128,6 @@ if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     make("tiny-llama", "llama", LlamaForCausalLM, LlamaConfig, rms_norm_eps=1e-5, rope_theta=10000.0)
     make("tiny-qwen2", "qwen2", Qwen2ForCausalLM, Qwen2Config, rms_norm_eps=1e-6, rope_theta=1000000.0)
+    make("tiny-qwen2-tied", "qwen2", Qwen2ForCausalLM, Qwen2Config, tied=True, rms_norm_eps=1e-6, rope_theta=1000000.0)
     for f in sorted(os.listdir(OUT)):
         print(f, os.path.getsize(os.path.join(OUT, f)))
