@@ -1,85 +1,30 @@
 /* End to end through the CLI: a tiny random-weight LLaMA model with the real LLaMA (Vicuna)
-   SentencePiece vocabulary is written with our GGUF writer, then `any2any generate` and
+   SentencePiece vocabulary is written with our GGUF writer (a2a_llm_write_random), then `any2any generate` and
    `any2any chat` run on it. Checks: the commands succeed, the same seed gives the same text for
    1 and 2 threads, greedy decoding is deterministic, chat handles several turns from a pipe,
    and bad arguments exit non-zero with a message. */
 #include "a2a_test.h"
-#include "core/types.h"
-#include "io/gguf.h"
-#include "io/gguf_copy.h"
+#include "models/llm/llama_random.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 static char g_dir[256], g_model[300];
 
-static bool only_tokenizer(const char *key, void *user) {
-    (void)user;
-    return strncmp(key, "tokenizer.", 10) == 0;
-}
-
-/* Write the model; returns false on failure. Weights: N(0, 1/sqrt(fan_in)) from a fixed seed. */
+/* Write the model: the "tiny" random shape with the LLaMA SentencePiece vocabulary. */
 static bool write_model(void) {
+    a2a_llm_random_params p;
+    a2a_llm_random_shape("tiny", &p);
     char vocab_path[1024];
     snprintf(vocab_path, sizeof(vocab_path), "%s/fixtures/vocab/ggml-vocab-llama-spm.gguf", A2A_SHARED_DIR);
+    p.vocab_path = vocab_path;
+    p.n_ctx = 256;
+    p.seed = 42;
     a2a_ctx *ctx = a2a_ctx_new();
-    a2a_gguf *g = NULL;
-    a2a_gguf_writer *w = NULL;
-    bool ok = a2a_gguf_open(ctx, vocab_path, &g) == A2A_OK && a2a_gguf_writer_new(ctx, &w) == A2A_OK &&
-              a2a_gguf_writer_copy_kv(ctx, w, g, only_tokenizer, NULL) == A2A_OK;
-    const int E = 64, L = 2, H = 4, HKV = 2, FF = 128, V = 32000, HD = E / H;
-    ok = ok && a2a_gguf_writer_set_str(ctx, w, "general.architecture", "llama") == A2A_OK &&
-         a2a_gguf_writer_set_u32(ctx, w, "llama.context_length", 256) == A2A_OK &&
-         a2a_gguf_writer_set_u32(ctx, w, "llama.embedding_length", E) == A2A_OK &&
-         a2a_gguf_writer_set_u32(ctx, w, "llama.block_count", L) == A2A_OK &&
-         a2a_gguf_writer_set_u32(ctx, w, "llama.feed_forward_length", FF) == A2A_OK &&
-         a2a_gguf_writer_set_u32(ctx, w, "llama.attention.head_count", H) == A2A_OK &&
-         a2a_gguf_writer_set_u32(ctx, w, "llama.attention.head_count_kv", HKV) == A2A_OK &&
-         a2a_gguf_writer_set_f32(ctx, w, "llama.attention.layer_norm_rms_epsilon", 1e-5f) == A2A_OK;
-    /* tensors: all storage kept until the write */
-    enum { MAXT = 32 };
-    void *bufs[MAXT];
-    int nb = 0;
-    a2a_test_rng rng = {42};
-    struct { const char *name; int64_t ne0, ne1; bool norm; } specs[64];
-    int ns = 0;
-    specs[ns++] = (typeof(specs[0])){"token_embd.weight", E, V, false};
-    specs[ns++] = (typeof(specs[0])){"output.weight", E, V, false};
-    specs[ns++] = (typeof(specs[0])){"output_norm.weight", E, 1, true};
-    static char names[64][64];
-    for (int l = 0; l < L; l++) {
-        const char *suf[] = {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"};
-        int64_t n0[] = {E, E, E, E, HD * H, E, E, E, FF}, n1[] = {1, HD * H, HD * HKV, HD * HKV, E, 1, FF, FF, E};
-        for (int k = 0; k < 9; k++) {
-            snprintf(names[ns], sizeof(names[ns]), "blk.%d.%s.weight", l, suf[k]);
-            specs[ns] = (typeof(specs[0])){names[ns], n0[k], n1[k], n1[k] == 1};
-            ns++;
-        }
-    }
-    for (int i = 0; ok && i < ns && nb < MAXT; i++) {
-        int64_t n = specs[i].ne0 * specs[i].ne1;
-        float scale = 1.0f / sqrtf((float)specs[i].ne0);
-        if (specs[i].norm) {
-            float *f = malloc(sizeof(float) * (size_t)n);
-            for (int64_t k = 0; k < n; k++) f[k] = 1.0f + a2a_test_uniform(&rng, -0.1f, 0.1f);
-            bufs[nb++] = f;
-            int64_t ne[1] = {n};
-            ok = a2a_gguf_writer_add_tensor(ctx, w, specs[i].name, A2A_TYPE_F32, 1, ne, f) == A2A_OK;
-        } else {
-            uint16_t *h = malloc(sizeof(uint16_t) * (size_t)n);
-            for (int64_t k = 0; k < n; k++) h[k] = a2a_f32_to_fp16(a2a_test_uniform(&rng, -1.7f, 1.7f) * scale * (i < 2 ? 8.0f : 1.0f));
-            bufs[nb++] = h;
-            int64_t ne[2] = {specs[i].ne0, specs[i].ne1};
-            ok = a2a_gguf_writer_add_tensor(ctx, w, specs[i].name, A2A_TYPE_F16, 2, ne, h) == A2A_OK;
-        }
-    }
-    ok = ok && a2a_gguf_writer_write(ctx, w, g_model) == A2A_OK;
-    CHECK_MSG(ok, "writing the model: %s", a2a_last_error(ctx));
-    for (int i = 0; i < nb; i++) free(bufs[i]);
-    a2a_gguf_writer_free(w);
-    a2a_gguf_close(g);
+    a2a_status st = a2a_llm_write_random(ctx, &p, g_model);
+    CHECK_MSG(st == A2A_OK, "writing the model: %s", a2a_last_error(ctx));
     a2a_ctx_free(ctx);
-    return ok;
+    return st == A2A_OK;
 }
 
 /* Run a shell command, capture stdout (malloc'd) and the exit status. */

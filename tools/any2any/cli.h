@@ -7,5 +7,6 @@ int cli_tokenize(int argc, char **argv);
 int cli_generate(int argc, char **argv);
 int cli_chat(int argc, char **argv);
 int cli_quantize(int argc, char **argv);
+int cli_bench(int argc, char **argv);
 int cli_convert(int argc, char **argv);
 #endif

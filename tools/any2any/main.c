@@ -17,6 +17,7 @@ static void usage(FILE *f) {
             "  chat -m F.gguf      interactive multi-turn chat (chat templates from the model or --template)\n"
             "  quantize IN OUT TYPE   re-encode a GGUF model's weights (q4_0 q8_0 q4_K q6_K f16 ...)\n"
             "  convert HF_DIR -o OUT.gguf   Hugging Face llama/qwen2 folder -> GGUF (--type f16 q8_0 ...)\n"
+            "  bench llm -m F.gguf  prefill/decode speed and the bandwidth roofline (bench random-llm: test models)\n"
             "  tokenize -m F.gguf  read text from stdin, print its token ids (--bos, --special)\n"
             "  sysinfo             print CPU features and the kernel level in use\n"
             "  help                this text\n",
@@ -42,6 +43,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "chat")) return cli_chat(argc - 1, argv + 1);
     if (!strcmp(cmd, "quantize")) return cli_quantize(argc - 1, argv + 1);
     if (!strcmp(cmd, "convert")) return cli_convert(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench")) return cli_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "tokenize")) return cli_tokenize(argc - 1, argv + 1);
     if (!strcmp(cmd, "sysinfo")) return cli_sysinfo(argc - 1, argv + 1);
     fprintf(stderr, "any2any: unknown command '%s' (try 'any2any help')\n", cmd);
