@@ -42,7 +42,7 @@ def ours(model, prompt, n_gen, threads, reps):
 
 def llamacpp(model, prompt, n_gen, threads, reps):
     import llama_cpp
-    llm = llama_cpp.Llama(model_path=model, n_ctx=1024, n_batch=512, n_threads=threads, n_threads_batch=threads,
+    llm = llama_cpp.Llama(model_path=model, n_ctx=1024, n_batch=1024, n_ubatch=512, n_threads=threads, n_threads_batch=threads,
                           verbose=False, seed=0)
     toks = llm.tokenize(prompt.encode(), add_bos=True)
     best = None
