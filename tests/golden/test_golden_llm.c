@@ -184,6 +184,51 @@ TEST(test_quantized_by_us) {
     a2a_ctx_free(ctx);
 }
 
+/* Hostile or inconsistent metadata: copy tiny-llama.gguf with one key changed and check that
+   loading fails with a message naming the problem. */
+#include "io/gguf_copy.h"
+static bool all_keys(const char *k, void *u) { (void)k; (void)u; return true; }
+TEST(test_llm_bad_metadata) {
+    struct { const char *key; int kind; uint32_t u; const char *str; const char *msg; } cases[] = {
+        {"llama.attention.head_count", 0, 0, NULL, "inconsistent hyperparameters"},
+        {"llama.attention.head_count_kv", 0, 3, NULL, "inconsistent hyperparameters"},
+        {"llama.embedding_length", 0, 65, NULL, "has shape"},
+        {"llama.block_count", 0, 3, NULL, "missing tensor 'blk.2."},
+        {"llama.block_count", 0, 4000000000u, NULL, "out of range"},
+        {"llama.context_length", 0, 0, NULL, "inconsistent hyperparameters"},
+        {"llama.rope.dimension_count", 0, 7, NULL, "rope.dimension_count"},
+        {"general.architecture", 1, 0, "gptneox", "not supported"},
+        {"llama.rope.scaling.type", 1, 0, "yarn", "rope scaling 'yarn'"},
+    };
+    a2a_ctx *ctx = a2a_ctx_new();
+    char src[512], out[600];
+    a2a_golden_path(src, sizeof(src), "llm/tiny-llama.gguf");
+    snprintf(out, sizeof(out), "/tmp/a2a-test-badmeta-%d.gguf", (int)getpid());
+    a2a_gguf *g = NULL;
+    CHECK(a2a_gguf_open(ctx, src, &g) == A2A_OK);
+    for (size_t c = 0; g && c < sizeof(cases) / sizeof(cases[0]); c++) {
+        a2a_gguf_writer *w = NULL;
+        bool ok = a2a_gguf_writer_new(ctx, &w) == A2A_OK && a2a_gguf_writer_copy_kv(ctx, w, g, all_keys, NULL) == A2A_OK;
+        ok = ok && (cases[c].kind == 0 ? a2a_gguf_writer_set_u32(ctx, w, cases[c].key, cases[c].u)
+                                       : a2a_gguf_writer_set_str(ctx, w, cases[c].key, cases[c].str)) == A2A_OK;
+        for (int64_t i = 0; ok && i < a2a_gguf_n_tensors(g); i++) {
+            const a2a_tensor *t = a2a_gguf_tensor(g, i);
+            ok = a2a_gguf_writer_add_tensor(ctx, w, t->name, t->type, t->n_dims, t->ne, t->data) == A2A_OK;
+        }
+        ok = ok && a2a_gguf_writer_write(ctx, w, out) == A2A_OK;
+        a2a_gguf_writer_free(w);
+        CHECK_MSG(ok, "writing case %zu: %s", c, a2a_last_error(ctx));
+        a2a_llm_model *m = NULL;
+        a2a_status st = a2a_llm_load(ctx, out, &m);
+        CHECK_MSG(st != A2A_OK && m == NULL && strstr(a2a_last_error(ctx), cases[c].msg) != NULL, "case %s: status %d, message '%s'",
+                  cases[c].key, (int)st, a2a_last_error(ctx));
+        a2a_llm_free(m);
+        unlink(out);
+    }
+    a2a_gguf_close(g);
+    a2a_ctx_free(ctx);
+}
+
 /* Loader errors: wrong architecture, context overflow, bad token ids. */
 TEST(test_llm_errors) {
     a2a_ctx *ctx = a2a_ctx_new();
@@ -215,4 +260,4 @@ TEST(test_llm_errors) {
     a2a_ctx_free(ctx);
 }
 
-TEST_MAIN(test_llama_f32, test_qwen2_f32, test_qwen2_tied_f32, test_llama_q8_0, test_quantized_by_us, test_llm_errors)
+TEST_MAIN(test_llama_f32, test_qwen2_f32, test_qwen2_tied_f32, test_llama_q8_0, test_quantized_by_us, test_llm_bad_metadata, test_llm_errors)
