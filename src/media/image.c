@@ -26,6 +26,7 @@ a2a_image_format a2a_image_sniff(const void *data, size_t size) {
     if (size >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return A2A_IMAGE_JPEG;
     if (size >= 2 && p[0] == 'B' && p[1] == 'M') return A2A_IMAGE_BMP;
     if (size >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) return A2A_IMAGE_WEBP;
+    if (size >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0)) return A2A_IMAGE_GIF;
     return A2A_IMAGE_UNKNOWN;
 }
 
@@ -76,8 +77,9 @@ a2a_status a2a_image_decode(a2a_ctx *ctx, const void *data, size_t size, const a
     case A2A_IMAGE_JPEG: st = a2a_image_decode_jpeg(ctx, p, size, lim, out); break;
     case A2A_IMAGE_BMP: st = a2a_image_decode_bmp(ctx, p, size, lim, out); break;
     case A2A_IMAGE_WEBP: st = a2a_image_decode_webp(ctx, p, size, lim, out); break;
+    case A2A_IMAGE_GIF: st = a2a_image_decode_gif(ctx, p, size, lim, out); break;
     default:
-        return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "image: unknown format (not PNG, JPEG, BMP or WebP; first bytes %02x %02x %02x %02x)",
+        return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "image: unknown format (not PNG, JPEG, BMP, WebP or GIF; first bytes %02x %02x %02x %02x)",
                         size > 0 ? p[0] : 0, size > 1 ? p[1] : 0, size > 2 ? p[2] : 0, size > 3 ? p[3] : 0);
     }
     if (st != A2A_OK) a2a_image_free(out);

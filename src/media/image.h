@@ -1,4 +1,4 @@
-/* Internal: still-image decoding (PNG, JPEG, BMP, WebP) to 8-bit RGB.
+/* Internal: still-image decoding (PNG, JPEG, BMP, WebP, GIF first frame) to 8-bit RGB.
 
    Every decoder produces the same thing: a tightly packed 8-bit RGB raster [h][w][3]
    (a2a_image.c is always 3). Conversions follow PIL's Image.convert("RGB") so that the
@@ -50,6 +50,7 @@ typedef enum a2a_image_format {
     A2A_IMAGE_JPEG,
     A2A_IMAGE_BMP,
     A2A_IMAGE_WEBP,
+    A2A_IMAGE_GIF, /* first frame only */
 } a2a_image_format;
 
 /* Default limits: 64 Mpx, 65535 per side, 256 MiB input, EXIF orientation applied. */
@@ -89,5 +90,7 @@ a2a_status a2a_image_decode_png(a2a_ctx *ctx, const uint8_t *data, size_t size, 
 a2a_status a2a_image_decode_jpeg(a2a_ctx *ctx, const uint8_t *data, size_t size, const a2a_image_limits *lim, a2a_image *out);
 a2a_status a2a_image_decode_bmp(a2a_ctx *ctx, const uint8_t *data, size_t size, const a2a_image_limits *lim, a2a_image *out);
 a2a_status a2a_image_decode_webp(a2a_ctx *ctx, const uint8_t *data, size_t size, const a2a_image_limits *lim, a2a_image *out);
+/* GIF: the first frame on the logical screen, as Pillow's frame 0 + convert("RGB") (see image_gif.c). */
+a2a_status a2a_image_decode_gif(a2a_ctx *ctx, const uint8_t *data, size_t size, const a2a_image_limits *lim, a2a_image *out);
 
 #endif

@@ -109,7 +109,7 @@ TEST(test_golden_decode) {
         }
         a2a_image_free(&img);
     }
-    CHECK(n >= 15);
+    CHECK(n >= 18);
     a2a_golden_close(&gf);
 }
 
@@ -310,18 +310,83 @@ TEST(test_bmp_variants) {
     }
 }
 
+/* A 5x4 GIF (4-colour global map) whose first frame is 3x2 at (1, 1), with transparent index 2
+   and pixel indices 0 1 2 / 3 9 200 (9 and 200 lie past the map). Pillow 13's
+   Image.open(f).convert("RGB") of it is k_gif_want. */
+static const uint8_t k_gif[62] = {
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x05, 0x00, 0x04, 0x00, 0x81, 0x00, 0x00, 0x0a, 0x14, 0x1e,
+    0x28, 0x32, 0x3c, 0x46, 0x50, 0x5a, 0x64, 0x6e, 0x78, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x02,
+    0x00, 0x2c, 0x01, 0x00, 0x01, 0x00, 0x03, 0x00, 0x02, 0x00, 0x00, 0x08, 0x0f, 0x00, 0x01, 0x00,
+    0x0c, 0x00, 0x50, 0x00, 0xc0, 0x01, 0x00, 0x13, 0x00, 0x44, 0x16, 0x10, 0x00, 0x3b};
+static const uint8_t k_gif_want[4][5][3] = {
+    {{70, 80, 90}, {70, 80, 90}, {70, 80, 90}, {70, 80, 90}, {70, 80, 90}},
+    {{70, 80, 90}, {10, 20, 30}, {40, 50, 60}, {70, 80, 90}, {70, 80, 90}},
+    {{70, 80, 90}, {100, 110, 120}, {0, 0, 0}, {0, 0, 0}, {70, 80, 90}},
+    {{70, 80, 90}, {70, 80, 90}, {70, 80, 90}, {70, 80, 90}, {70, 80, 90}},
+};
+
+TEST(test_gif_compose) {
+    a2a_image img;
+    uint8_t g[sizeof k_gif];
+    memcpy(g, k_gif, sizeof g);
+    a2a_status st = a2a_image_decode(ctx, g, sizeof g, NULL, &img);
+    if (codec_missing(st)) return;
+    /* canvas = screen; outside the frame = colour of the transparent index; transparent
+       pixels keep their palette colour; indices past the map are black */
+    CHECK_MSG(st == A2A_OK, "%s", a2a_last_error(ctx));
+    if (st == A2A_OK) {
+        CHECK(img.w == 5 && img.h == 4 && img.c == 3);
+        CHECK(img.w == 5 && img.h == 4 && memcmp(img.data, k_gif_want, sizeof k_gif_want) == 0);
+        a2a_image_free(&img);
+    }
+    /* no transparency flag: outside the frame = colour of index 0 (not the background index) */
+    g[28] = 0x00;
+    g[12] = 3; /* background index: ignored, as in Pillow */
+    CHECK(a2a_image_decode(ctx, g, sizeof g, NULL, &img) == A2A_OK);
+    if (img.data) {
+        CHECK(img.data[0] == 10 && img.data[1] == 20 && img.data[2] == 30);
+        CHECK(memcmp(img.data + (1 * 5 + 1) * 3, k_gif_want[1][1], 3) == 0);
+        a2a_image_free(&img);
+    }
+    /* a 2x2 screen: the canvas grows to hold the frame (4x3) */
+    memcpy(g, k_gif, sizeof g);
+    g[6] = 2;
+    g[8] = 2;
+    CHECK(a2a_image_decode(ctx, g, sizeof g, NULL, &img) == A2A_OK);
+    if (img.data) {
+        CHECK(img.w == 4 && img.h == 3);
+        int bad = 0;
+        for (int y = 0; y < 3 && img.w == 4 && img.h == 3; y++) bad += memcmp(img.data + y * 4 * 3, k_gif_want[y], 4 * 3) != 0;
+        CHECK_EQ_INT(bad, 0);
+        a2a_image_free(&img);
+    }
+    /* a 65535x65535 screen: limit error before allocating */
+    memcpy(g, k_gif, sizeof g);
+    g[6] = g[7] = g[8] = g[9] = 0xFF;
+    CHECK(a2a_image_decode(ctx, g, sizeof g, NULL, &img) == A2A_ERR_NOMEM && img.data == NULL);
+    CHECK(strstr(a2a_last_error(ctx), "limit") != NULL);
+    /* header only, and no image before the trailer: format errors with a message */
+    CHECK(a2a_image_decode(ctx, "GIF89a......", 12, NULL, &img) == A2A_ERR_FORMAT);
+    CHECK(strstr(a2a_last_error(ctx), "gif:") != NULL);
+    uint8_t noimg[14] = {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0, ';'};
+    CHECK(a2a_image_decode(ctx, noimg, sizeof noimg, NULL, &img) == A2A_ERR_FORMAT);
+    CHECK(strstr(a2a_last_error(ctx), "no image") != NULL);
+    CHECK(img.data == NULL);
+}
+
 static const char *const k_samples[] = {
     "rgb_97x181.png", "gray16_40x30.png", "palette_50x40.png", "rgba_45x35.png", "gray_alpha_33x17.png",
     "gray1_29x13.png", "rgb16_24x20.png", "photo_q90_64x48.jpg", "gray_q90_40x30.jpg", "progressive_40x30.jpg",
     "exif6_48x32.jpg", "bmp24_37x23.bmp", "bmp8_30x20.bmp", "bmp1_21x11.bmp", "bmp32_19x13.bmp",
-    "lossless_32x24.webp", "lossy_32x24.webp", "cmyk_16x12.jpg",
+    "lossless_32x24.webp", "lossy_32x24.webp", "cmyk_16x12.jpg", "palette_trns_31x23.gif", "anim2_24x18.gif",
+    "interlaced_27x33.gif",
 };
 
 TEST(test_errors) {
     a2a_image img;
     CHECK(a2a_image_decode(ctx, "", 0, NULL, &img) == A2A_ERR_FORMAT);
     CHECK(strstr(a2a_last_error(ctx), "empty") != NULL);
-    CHECK(a2a_image_decode(ctx, "GIF89a......", 12, NULL, &img) == A2A_ERR_UNSUPPORTED);
+    CHECK(a2a_image_decode(ctx, "II*\0........", 12, NULL, &img) == A2A_ERR_UNSUPPORTED);
     CHECK(strstr(a2a_last_error(ctx), "unknown format") != NULL);
     CHECK(img.data == NULL);
     CHECK(a2a_image_load(ctx, "/nonexistent/x.png", NULL, &img) == A2A_ERR_IO);
@@ -445,4 +510,4 @@ static void setup(void) { ctx = a2a_ctx_new(); }
 static void teardown(void) { a2a_ctx_free(ctx); }
 
 TEST_MAIN(setup, test_golden_decode, test_golden_resize_crop, test_golden_normalize, test_golden_imagebind,
-          test_exif_parse, test_orientation, test_bmp_variants, test_errors, test_truncated_and_corrupt, test_preprocess_args, teardown)
+          test_exif_parse, test_orientation, test_bmp_variants, test_gif_compose, test_errors, test_truncated_and_corrupt, test_preprocess_args, teardown)

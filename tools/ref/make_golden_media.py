@@ -13,7 +13,7 @@ from torchvision on that PIL image.
 Cases (the C test tests/media/test_image.c dispatches on CASE.op):
   decode_hash  params file, orient (i32: apply EXIF orientation); out I32 [4] =
                [w, h, fnv_lo, fnv_hi]: FNV-1a 64 of the RGB bytes [h][w][3] -- exact match
-               (PNG, BMP, lossless WebP). For 16-bit gray PNGs the reference is the high byte
+               (PNG, BMP, lossless WebP, GIF: the first frame as Pillow composes it). For 16-bit gray PNGs the reference is the high byte
                (PIL's convert("RGB") clips the 16-bit value to 255 instead; we differ on purpose).
   decode       params file, orient; out I32 [h, w, 3] pixels; tol_max_abs (JPEG: 2, since IDCT
                and upsampling implementations may differ between libjpeg builds; lossy WebP: 3)
@@ -134,6 +134,13 @@ def make_samples() -> dict[str, str]:
     save(synth(16, 12, 17).convert("CMYK"), "cmyk_16x12.jpg", quality=90)
     save(synth(32, 24, 15), "lossless_32x24.webp", lossless=True)
     save(synth(32, 24, 16), "lossy_32x24.webp", quality=80)
+    # GIF (first frame only; Pillow writes interlaced GIFs unless told not to or < 16 px)
+    save(synth(31, 23, 18).quantize(colors=40), "palette_trns_31x23.gif", transparency=5, interlace=False)
+    f0 = synth(24, 18, 19).quantize(colors=24)
+    f1 = synth(24, 18, 20).transpose(Image.Transpose.FLIP_LEFT_RIGHT).quantize(colors=24)
+    save(f0, "anim2_24x18.gif", save_all=True, append_images=[f1], duration=[100, 200], loop=0,
+         interlace=False)
+    save(synth(27, 33, 21).quantize(colors=64), "interlaced_27x33.gif", interlace=True)
     return files
 
 
