@@ -45,7 +45,7 @@ expect_ok "$SRC/tests/golden/io/py_sample.gguf" "shape is in ggml order" \
 expect_ok "$SRC/tests/golden/io/py_sample.safetensors" "format: safetensors" 'format                                   str = "pt"' \
     "model.embed.weight" "[6, 4]" "raw dtype" "total: 11 tensors"
 
-# PyTorch zip checkpoints (reader in src/io/torch_ckpt.c; samples from tools/ref/make_torch_samples.py)
+# PyTorch zip checkpoints (reader in src/io/torch_ckpt.c; samples from tools/ref/make_golden_torch.py)
 if [ -f "$SRC/tests/golden/torch/plain.pt" ]; then
     expect_ok "$SRC/tests/golden/torch/plain.pt" "format: pytorch zip checkpoint" "fc.weight" "[4, 3]" \
         "total: 6 tensors, 78 parameters, 312 bytes"

@@ -298,7 +298,7 @@ TEST(test_real_vocab_llama_spm) {
     a2a_ctx_free(ctx);
 }
 
-/* tests/golden/io/py_sample.gguf, written by tools/ref/make_io_samples.py with the gguf package. */
+/* tests/golden/io/py_sample.gguf, written by tools/ref/make_golden_io.py with the gguf package. */
 TEST(test_python_written_file) {
     a2a_ctx *ctx = a2a_ctx_new();
     a2a_gguf *g = NULL;

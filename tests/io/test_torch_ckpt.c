@@ -1,5 +1,5 @@
 /* PyTorch zip checkpoints: the torch.save samples in tests/golden/torch (made by
-   tools/ref/make_torch_samples.py) read with the right names, dtypes, shapes, strides and
+   tools/ref/make_golden_torch.py) read with the right names, dtypes, shapes, strides and
    values (sum and sum of squares from the manifest); the malicious and numpy samples are
    refused naming the global; hostile archives (missing/short storages, tensors past their
    storage, compressed entries, >5 dims, big-endian, duplicates, cycles, truncation) fail

@@ -1,5 +1,5 @@
 /* Quantization: bit-exactness of the quantizers/dequantizers against golden data from the
-   gguf Python package (tools/ref/make_quant_golden.py), round-trip error bounds for the types
+   gguf Python package (tools/ref/make_golden_quant.py), round-trip error bounds for the types
    gguf cannot quantize, every SIMD vec_dot against the reference, SIMD activation
    quantizers identical to the reference, and F16/BF16 row conversions at every level. */
 #include "a2a_test.h"

@@ -11,7 +11,7 @@ sum/sumsq over the tensor's elements in float64 (bools and ints as numbers). The
 numpy samples have no manifest: the reader must refuse them. The malicious pickle is built by
 hand from opcodes (never by pickling an object) and is never executed.
 
-Usage: .venv-torch/bin/python tools/ref/make_torch_samples.py [outdir]
+Usage: .venv-ref/bin/python tools/ref/make_golden_torch.py [outdir]
 """
 import io
 import os

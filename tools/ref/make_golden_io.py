@@ -5,7 +5,7 @@
   py_sample.safetensors  written by the `safetensors` package (numpy backend)
 
 Setup:  python3 -m venv .venv-io && .venv-io/bin/pip install gguf safetensors numpy
-Run:    .venv-io/bin/python tools/ref/make_io_samples.py [out_dir]
+Run:    .venv-ref/bin/python tools/ref/make_golden_io.py [out_dir]
 The values written here are checked by tests/io/test_gguf.c and tests/io/test_safetensors.c;
 change both together.
 """

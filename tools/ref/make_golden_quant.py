@@ -4,7 +4,7 @@
 Reference: the `gguf` Python package (gguf.quants), which reproduces ggml's reference
 quantizers bit for bit. Run from the repository root:
     python3 -m venv .venv-quant && .venv-quant/bin/pip install gguf numpy
-    .venv-quant/bin/python tools/ref/make_quant_golden.py
+    .venv-ref/bin/python tools/ref/make_golden_quant.py
 
 File format (little-endian), one file per type, <name>.bin:
     char[4] "A2AQ"; u32 ggml type id; u32 mode (1 = rows carry float input and quantized
