@@ -1,5 +1,5 @@
-/* Strict JSON parser (RFC 8259) into an immutable tree, and the shared string helpers
-   (UTF-8 validation, FNV-1a, name index). See json.h for the contract. */
+/* Strict JSON parser (RFC 8259) into an immutable tree, and the string helpers the io readers
+   share (control-character check, name index; UTF-8 is core/utf8.c). See json.h. */
 #include "io/json.h"
 
 #include <errno.h>
@@ -10,39 +10,6 @@
 #include <string.h>
 
 /* ================================================================ string helpers */
-
-/* Length of the UTF-8 sequence starting at s[0..n), or 0 when it is invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    size_t len;
-    unsigned cp;
-    if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) return 0;
-    if (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) return 0;
-    return len;
-}
-
-/* True when s[0..len) is valid UTF-8. */
-bool a2a_utf8_valid(const char *s, size_t len) {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        if (p[i] < 0x80) { i++; continue; }
-        size_t k = utf8_seq(p + i, len - i);
-        if (!k) return false;
-        i += k;
-    }
-    return true;
-}
 
 /* First control character of s[0..len), or -1. */
 int64_t a2a_find_control_char(const char *s, size_t len) {
@@ -236,23 +203,6 @@ static a2a_status push(parser *p, const stack_ent *e) {
     return A2A_OK;
 }
 
-/* Append the UTF-8 encoding of cp to out. */
-static size_t put_utf8(char *out, unsigned cp) {
-    if (cp < 0x80) { out[0] = (char)cp; return 1; }
-    if (cp < 0x800) { out[0] = (char)(0xc0 | (cp >> 6)); out[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xe0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 /* Four hex digits at s[at..at+4) -> *v; false if not hex or short. */
 static bool hex4(const parser *p, size_t at, unsigned *v) {
     if (at > p->n || p->n - at < 4) return false;
@@ -310,7 +260,7 @@ static a2a_status parse_string(parser *p, const char **out, size_t *out_len) {
                     cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                 }
                 /* the escape takes 6 (or 12) raw bytes, the encoding at most 3 (or 4): fits */
-                o += put_utf8(buf + o, cp);
+                o += (size_t)a2a_utf8_encode(cp, buf + o); /* cp is a scalar value here: never 0 */
                 break;
             }
             default: return perr(p, at, "bad escape in string");
@@ -323,7 +273,8 @@ static a2a_status parse_string(parser *p, const char **out, size_t *out_len) {
             p->pos++;
             continue;
         }
-        size_t k = utf8_seq((const unsigned char *)p->s + p->pos, end - p->pos);
+        uint32_t cp;
+        size_t k = (size_t)a2a_utf8_decode(p->s + p->pos, end - p->pos, &cp);
         if (!k) return perr(p, p->pos, "invalid UTF-8 in string");
         memcpy(buf + o, p->s + p->pos, k);
         o += k;

@@ -24,6 +24,7 @@
 
 #include "core/status.h"
 #include "core/strmap.h" /* a2a_hash_bytes */
+#include "core/utf8.h"   /* a2a_utf8_valid */
 
 #define A2A_JSON_MAX_DEPTH 64
 
@@ -112,8 +113,6 @@ bool a2a_json_bool_or(const a2a_json_value *v, bool def);
 
 /* ---- string helpers shared by the io readers ---- */
 
-/* True when s[0..len) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-bool a2a_utf8_valid(const char *s, size_t len);
 /* Index of the first ASCII control character (0x00-0x1f, 0x7f) in s[0..len), or -1. Readers
    reject names holding them, so messages and listings never echo terminal escape sequences. */
 int64_t a2a_find_control_char(const char *s, size_t len);

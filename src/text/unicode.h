@@ -1,10 +1,12 @@
-/* Internal: UTF-8 decoding/encoding and Unicode general-category flags for tokenizers. */
+/* Internal: Unicode general-category flags for tokenizers (UTF-8 itself is in core/utf8.h). */
 #ifndef A2A_TEXT_UNICODE_H
 #define A2A_TEXT_UNICODE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/utf8.h" /* a2a_utf8_decode / _encode / _check */
 
 enum {
     A2A_UC_LETTER = 1,   /* \p{L} */
@@ -22,13 +24,5 @@ extern const size_t a2a_unicode_n_ranges;
 
 /* Category flags of a code point (0 for unassigned). */
 unsigned a2a_unicode_flags(uint32_t cp);
-
-/* Decode one UTF-8 sequence at s[0..n) (n >= 1). Returns its length (1..4) and the code point
-   in *cp, or 0 for an invalid sequence (overlong, surrogate, > U+10FFFF, truncated). */
-int a2a_utf8_decode(const char *s, size_t n, uint32_t *cp);
-/* Encode cp (<= 0x10FFFF, not a surrogate) into out (4 bytes room); returns the length, 0 if invalid. */
-int a2a_utf8_encode(uint32_t cp, char *out);
-/* True when s[0..n) is valid UTF-8. If not and bad_at is non-NULL, *bad_at = offset of the first bad byte. */
-bool a2a_utf8_check(const char *s, size_t n, size_t *bad_at);
 
 #endif
