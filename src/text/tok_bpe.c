@@ -2,6 +2,7 @@
    model's pre-tokenizer regex (implemented here by hand over Unicode categories), each piece's
    bytes are mapped to GPT-2's printable byte symbols, and adjacent symbols are merged by the
    lowest merge rank (ties: leftmost first). */
+#include "text/merge_queue.h"
 #include "text/unicode.h"
 #include "text/vocab.h"
 
@@ -103,54 +104,12 @@ static size_t next_piece(const cpbuf *b, size_t i, a2a_pretok kind) {
 }
 
 /* ---- BPE merges over one piece ---- */
-typedef struct bsym { int32_t prev, next; uint32_t off, len; } bsym;
-typedef struct bpair { int32_t left, right; int64_t rank; uint32_t size; } bpair;
-
-static bool pair_less(const bpair *a, const bpair *b) { /* min-heap: a after b? */
-    return a->rank > b->rank || (a->rank == b->rank && a->left > b->left);
-}
-
-typedef struct pheap { bpair *v; size_t n, cap; } pheap;
-
-static bool pheap_push(pheap *h, bpair p) {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        bpair *q = realloc(h->v, cap * sizeof(*q));
-        if (!q) return false;
-        h->v = q;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    h->v[i] = p;
-    while (i > 0) {
-        size_t par = (i - 1) / 2;
-        if (!pair_less(&h->v[par], &h->v[i])) break;
-        bpair t = h->v[par]; h->v[par] = h->v[i]; h->v[i] = t;
-        i = par;
-    }
-    return true;
-}
-
-static bpair pheap_pop(pheap *h) {
-    bpair top = h->v[0];
-    h->v[0] = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < h->n && pair_less(&h->v[m], &h->v[l])) m = l;
-        if (r < h->n && pair_less(&h->v[m], &h->v[r])) m = r;
-        if (m == i) break;
-        bpair t = h->v[m]; h->v[m] = h->v[i]; h->v[i] = t;
-        i = m;
-    }
-    return top;
-}
-
+typedef a2a_merge_sym bsym;
 typedef struct bpe_state {
     const a2a_vocab *v;
     const char *text; /* mapped piece */
     bsym *syms;
-    pheap h;
+    a2a_merge_queue h;
     char *key;        /* scratch for "left right" */
 } bpe_state;
 
@@ -162,7 +121,7 @@ static bool try_pair(bpe_state *s, int32_t l, int32_t r) {
     memcpy(s->key + a->len + 1, s->text + b->off, b->len);
     int64_t rank = a2a_strmap_get(&s->v->merge_rank, s->key, a->len + 1 + b->len);
     if (rank < 0) return true;
-    return pheap_push(&s->h, (bpair){l, r, rank, a->len + b->len});
+    return a2a_merge_push(&s->h, (a2a_merge){l, r, -(double)rank, a->len + b->len});
 }
 
 static a2a_status bpe_piece(a2a_ctx *ctx, const a2a_vocab *v, const char *piece, size_t len, a2a_idvec *out) {
@@ -185,7 +144,7 @@ static a2a_status bpe_piece(a2a_ctx *ctx, const a2a_vocab *v, const char *piece,
     for (size_t i = 1; i < len; i++)
         if (!try_pair(&s, (int32_t)i - 1, (int32_t)i)) { st = a2a_fail(ctx, A2A_ERR_NOMEM, "tokenizer: out of memory"); break; }
     while (!st && s.h.n) {
-        bpair p = pheap_pop(&s.h);
+        a2a_merge p = a2a_merge_pop(&s.h);
         bsym *l = &syms[p.left], *r = &syms[p.right];
         if (l->len == 0 || r->len == 0 || l->len + r->len != p.size || l->next != p.right) continue;
         l->len += r->len;
@@ -195,7 +154,7 @@ static a2a_status bpe_piece(a2a_ctx *ctx, const a2a_vocab *v, const char *piece,
         if (!try_pair(&s, l->prev, p.left) || !try_pair(&s, p.left, l->next))
             st = a2a_fail(ctx, A2A_ERR_NOMEM, "tokenizer: out of memory");
     }
-    free(s.h.v);
+    a2a_merge_queue_free(&s.h);
     for (int32_t i = 0; !st && i >= 0; i = syms[i].next) {
         int32_t id = a2a_vocab_find(v, mapped + syms[i].off, syms[i].len);
         if (id >= 0) { st = a2a_idvec_push(ctx, out, id); continue; }

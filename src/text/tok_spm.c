@@ -3,60 +3,18 @@
    the merged token (ties: leftmost first), as SentencePiece's BPE model and llama.cpp do.
    Pieces left that are not tokens fall back to <0xXX> byte tokens. */
 #include "text/vocab.h"
+#include "text/merge_queue.h"
 #include "text/unicode.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct sym { int32_t prev, next; uint32_t off, len; } sym; /* len 0: merged away */
-typedef struct bigram { int32_t left, right; float score; uint32_t size; } bigram;
-
-/* max-heap on (score, then smaller left) */
-static bool bg_less(const bigram *a, const bigram *b) {
-    return a->score < b->score || (a->score == b->score && a->left > b->left);
-}
-
-typedef struct heap { bigram *v; size_t n, cap; } heap;
-
-static bool heap_push(heap *h, bigram b) {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        bigram *p = realloc(h->v, cap * sizeof(*p));
-        if (!p) return false;
-        h->v = p;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    h->v[i] = b;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!bg_less(&h->v[parent], &h->v[i])) break;
-        bigram t = h->v[parent]; h->v[parent] = h->v[i]; h->v[i] = t;
-        i = parent;
-    }
-    return true;
-}
-
-static bigram heap_pop(heap *h) {
-    bigram top = h->v[0];
-    h->v[0] = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < h->n && bg_less(&h->v[m], &h->v[l])) m = l;
-        if (r < h->n && bg_less(&h->v[m], &h->v[r])) m = r;
-        if (m == i) break;
-        bigram t = h->v[m]; h->v[m] = h->v[i]; h->v[i] = t;
-        i = m;
-    }
-    return top;
-}
-
+typedef a2a_merge_sym sym;
 typedef struct spm_state {
     const a2a_vocab *v;
     const char *text;
     sym *syms;
-    heap h;
+    a2a_merge_queue h;
 } spm_state;
 
 static bool try_bigram(spm_state *s, int32_t left, int32_t right) {
@@ -64,8 +22,7 @@ static bool try_bigram(spm_state *s, int32_t left, int32_t right) {
     const sym *a = &s->syms[left], *b = &s->syms[right];
     int32_t id = a2a_vocab_find(s->v, s->text + a->off, a->len + b->len);
     if (id < 0) return true;
-    bigram bg = {left, right, s->v->scores[id], a->len + b->len};
-    return heap_push(&s->h, bg);
+    return a2a_merge_push(&s->h, (a2a_merge){left, right, s->v->scores[id], a->len + b->len});
 }
 
 /* Emit the ids of one final piece: the token itself, else its bytes. */
@@ -116,7 +73,7 @@ a2a_status a2a_spm_encode(a2a_ctx *ctx, const a2a_vocab *v, const char *text, si
     for (int32_t i = 1; i < ns; i++)
         if (!try_bigram(&s, i - 1, i)) { st = a2a_fail(ctx, A2A_ERR_NOMEM, "tokenizer: out of memory"); goto done; }
     while (s.h.n) {
-        bigram bg = heap_pop(&s.h);
+        a2a_merge bg = a2a_merge_pop(&s.h);
         sym *l = &syms[bg.left], *r = &syms[bg.right];
         if (l->len == 0 || r->len == 0 || l->len + r->len != bg.size) continue; /* stale */
         l->len += r->len;
@@ -131,7 +88,7 @@ a2a_status a2a_spm_encode(a2a_ctx *ctx, const a2a_vocab *v, const char *text, si
     for (int32_t i = 0; i != -1 && i < ns; i = syms[i].next)
         if ((st = emit_piece(ctx, v, esc + syms[i].off, syms[i].len, out))) break;
 done:
-    free(s.h.v);
+    a2a_merge_queue_free(&s.h);
     free(esc);
     free(syms);
     return st;
