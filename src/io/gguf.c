@@ -1,6 +1,7 @@
 /* GGUF reader: validates the whole header at open time and exposes tensors as zero-copy
    views into a read-only mapping. See gguf.h for the contract. */
 #include "io/gguf.h"
+#include "io/ranges.h"
 
 #include "io/json.h"
 #include "io/mmap.h"
@@ -327,13 +328,11 @@ static a2a_status read_alignment(a2a_ctx *ctx, a2a_gguf *g) {
     return A2A_OK;
 }
 
-/* A tensor data range reference, sorted to find overlaps. */
-typedef struct { int64_t idx; uint64_t off; } range_ref;
-/* qsort order: by data offset, then by tensor index. */
-static int cmp_range_ref(const void *a, const void *b) {
-    const range_ref *x = a, *y = b;
-    if (x->off != y->off) return x->off < y->off ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
+/* Data range of tensor i relative to the data section (a2a_range_fn). */
+static void tensor_range(const void *user, int64_t i, uint64_t *begin, uint64_t *end) {
+    const a2a_gguf *g = user;
+    *begin = g->tensor_off[i];
+    *end = g->tensor_off[i] + g->tensor_size[i];
 }
 
 /* Check every tensor's data range: aligned, inside the file, no overlaps; set t->data. */
@@ -354,26 +353,14 @@ static a2a_status place_tensors(a2a_ctx *ctx, a2a_gguf *g) {
                             t->name, (unsigned long long)off, bytes, fsize, g->data_offset);
         t->data = (void *)(g->map.data + g->data_offset + off);
     }
-    if (g->n_tensors < 2) return A2A_OK;
-    range_ref *refs = malloc((size_t)g->n_tensors * sizeof(*refs));
-    if (!refs) return a2a_fail(ctx, A2A_ERR_NOMEM, "gguf: out of memory checking tensor overlaps");
-    int64_t n = 0;
-    for (int64_t i = 0; i < g->n_tensors; i++)
-        if (g->tensor_size[i]) refs[n++] = (range_ref){i, g->tensor_off[i]};
-    qsort(refs, (size_t)n, sizeof(*refs), cmp_range_ref);
-    a2a_status st = A2A_OK;
-    for (int64_t k = 1; k < n; k++) {
-        int64_t a = refs[k - 1].idx, b = refs[k].idx;
-        if (g->tensor_off[a] + g->tensor_size[a] > g->tensor_off[b]) {
-            st = a2a_fail(ctx, A2A_ERR_FORMAT,
-                          "gguf: tensors '%s' [offset %llu, +%zu) and '%s' [offset %llu, +%zu) overlap",
-                          g->tensors[a].name, (unsigned long long)g->tensor_off[a], g->tensor_size[a],
-                          g->tensors[b].name, (unsigned long long)g->tensor_off[b], g->tensor_size[b]);
-            break;
-        }
-    }
-    free(refs);
-    return st;
+    int64_t a, b;
+    int r = a2a_find_overlap(g->n_tensors, tensor_range, g, &a, &b);
+    if (r < 0) return a2a_fail(ctx, A2A_ERR_NOMEM, "gguf: out of memory checking tensor overlaps");
+    if (r > 0)
+        return a2a_fail(ctx, A2A_ERR_FORMAT, "gguf: tensors '%s' [offset %llu, +%zu) and '%s' [offset %llu, +%zu) overlap",
+                        g->tensors[a].name, (unsigned long long)g->tensor_off[a], g->tensor_size[a], g->tensors[b].name,
+                        (unsigned long long)g->tensor_off[b], g->tensor_size[b]);
+    return A2A_OK;
 }
 
 /* Parse and validate the mapped file in g->map. */

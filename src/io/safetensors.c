@@ -1,5 +1,6 @@
 /* safetensors reader: validates the JSON header and exposes tensors as zero-copy views. */
 #include "io/safetensors.h"
+#include "io/ranges.h"
 
 #include "io/json.h"
 #include "io/mmap.h"
@@ -137,35 +138,23 @@ static a2a_status parse_entry(a2a_ctx *ctx, a2a_safetensors *st, const char *nam
     return A2A_OK;
 }
 
-typedef struct { uint64_t begin; int64_t idx; } span;
-/* qsort order: by begin offset, then by entry index. */
-static int cmp_span(const void *a, const void *b) {
-    const span *x = a, *y = b;
-    if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
+/* Data range of entry i (a2a_range_fn). */
+static void entry_range(const void *user, int64_t i, uint64_t *begin, uint64_t *end) {
+    const a2a_safetensors *st = user;
+    *begin = st->entries[i].begin;
+    *end = st->entries[i].end;
 }
 
 /* Reject overlapping data ranges (empty tensors never overlap). */
 static a2a_status check_overlaps(a2a_ctx *ctx, a2a_safetensors *st) {
-    if (st->n_entries < 2) return A2A_OK;
-    span *sp = malloc((size_t)st->n_entries * sizeof(*sp));
-    if (!sp) return a2a_fail(ctx, A2A_ERR_NOMEM, "safetensors: out of memory");
-    int64_t n = 0;
-    for (int64_t i = 0; i < st->n_entries; i++)
-        if (st->entries[i].end > st->entries[i].begin) sp[n++] = (span){st->entries[i].begin, i};
-    qsort(sp, (size_t)n, sizeof(*sp), cmp_span);
-    a2a_status s = A2A_OK;
-    for (int64_t k = 1; k < n; k++) {
-        const a2a_safetensors_entry *a = &st->entries[sp[k - 1].idx], *b = &st->entries[sp[k].idx];
-        if (a->end > b->begin) {
-            s = a2a_fail(ctx, A2A_ERR_FORMAT, "safetensors: tensors '%s' [%llu, %llu) and '%s' [%llu, %llu) overlap",
-                         a->name, (unsigned long long)a->begin, (unsigned long long)a->end, b->name,
-                         (unsigned long long)b->begin, (unsigned long long)b->end);
-            break;
-        }
-    }
-    free(sp);
-    return s;
+    int64_t ia, ib;
+    int r = a2a_find_overlap(st->n_entries, entry_range, st, &ia, &ib);
+    if (r < 0) return a2a_fail(ctx, A2A_ERR_NOMEM, "safetensors: out of memory");
+    if (r == 0) return A2A_OK;
+    const a2a_safetensors_entry *a = &st->entries[ia], *b = &st->entries[ib];
+    return a2a_fail(ctx, A2A_ERR_FORMAT, "safetensors: tensors '%s' [%llu, %llu) and '%s' [%llu, %llu) overlap", a->name,
+                    (unsigned long long)a->begin, (unsigned long long)a->end, b->name, (unsigned long long)b->begin,
+                    (unsigned long long)b->end);
 }
 
 /* Build the a2a tensor views for entries with an a2a type and <= 5 dims. */
