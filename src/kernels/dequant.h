@@ -1,6 +1,7 @@
-/* Fast row dequantization (quantized GGUF blocks -> F32) for the prefill GEMM path: SIMD
-   variants for the common LLM formats, bit-identical to a2a_dequantize_row (the reference),
-   which serves every other type. */
+/* Fast row dequantization (quantized GGUF blocks -> F32), used by a2a_convert_row (get_rows,
+   the quantizer, the converter) and the quantized prefill GEMM path: SIMD variants for the
+   common LLM formats, bit-identical to a2a_dequantize_row (the reference), which serves every
+   other type. */
 #ifndef A2A_KERNELS_DEQUANT_H
 #define A2A_KERNELS_DEQUANT_H
 

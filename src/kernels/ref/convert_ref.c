@@ -4,6 +4,7 @@
 
 #include "core/status.h"
 #include "kernels/convert.h"
+#include "kernels/dequant.h"
 #include "kernels/quant.h"
 
 /* Clamp lvl to the CPU and report which SIMD set may run: 2 = AVX-512, 1 = AVX2, 0 = none. */
@@ -102,7 +103,7 @@ bool a2a_convert_row_lvl(a2a_type src_t, const void *src, a2a_type dst_t, void *
     else if (src_t == A2A_TYPE_F32 && dst_t == A2A_TYPE_BF16) a2a_convert_f32_to_bf16(src, dst, n, lvl);
     else if (src_t == A2A_TYPE_F16 && dst_t == A2A_TYPE_BF16) f16_to_bf16(src, dst, n, lvl);
     else if (src_t == A2A_TYPE_BF16 && dst_t == A2A_TYPE_F16) bf16_to_f16(src, dst, n, lvl);
-    else if (dst_t == A2A_TYPE_F32) a2a_dequantize_row(src_t, src, dst, n);
+    else if (dst_t == A2A_TYPE_F32) a2a_dequantize_row_lvl(src_t, src, dst, n, lvl); /* SIMD where it exists, bit-identical */
     else a2a_quantize_row(dst_t, src, dst, n);
     return true;
 }
