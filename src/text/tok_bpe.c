@@ -14,21 +14,22 @@ static bool byte_is_printable(unsigned b) {
     return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
 }
 
+/* The 68 non-printable bytes, in order, map to U+0100..U+0143: 0x00-0x20 (33), 0x7F-0xA0 (34),
+   then 0xAD. Closed forms, since these run for every byte tokenized and every symbol decoded. */
 uint32_t a2a_bpe_byte_to_cp(uint8_t b) {
     if (byte_is_printable(b)) return b;
-    unsigned n = 0;
-    for (unsigned x = 0; x < b; x++)
-        if (!byte_is_printable(x)) n++;
-    return 256 + n;
+    if (b <= 0x20) return 256u + b;
+    if (b >= 0x7F && b <= 0xA0) return 256u + 33u + (uint32_t)(b - 0x7F);
+    return 256u + 67u; /* 0xAD */
 }
 
 int a2a_bpe_cp_to_byte(uint32_t cp) {
     if (cp < 256) return byte_is_printable(cp) ? (int)cp : -1;
     if (cp >= 256 + 68) return -1;
     unsigned n = cp - 256;
-    for (unsigned x = 0; x < 256; x++)
-        if (!byte_is_printable(x) && n-- == 0) return (int)x;
-    return -1;
+    if (n < 33) return (int)n;
+    if (n < 67) return (int)(0x7F + n - 33);
+    return 0xAD;
 }
 
 /* ---- pre-tokenizer ---- */
