@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 have() { dpkg -s "$1" >/dev/null 2>&1; }
-for p in build-essential cmake ninja-build libopenblas-dev libreadline-dev libpng-dev libjpeg62-turbo-dev libwebp-dev libgif-dev libsndfile1-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libswresample-dev pkg-config python3; do have "$p" || need+=("$p"); done
+for p in build-essential cmake ninja-build libopenblas-dev libreadline-dev libpng-dev libjpeg62-turbo-dev libwebp-dev libgif-dev libsndfile1-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libswresample-dev zlib1g-dev pkg-config python3; do have "$p" || need+=("$p"); done
 if [[ "${1:-}" == "--fuzz" ]]; then
   for p in clang libclang-rt-14-dev; do have "$p" || need+=("$p"); done
 fi

@@ -20,7 +20,7 @@
        a2a_gguf_writer_new(ctx, &w);
        a2a_gguf_writer_set_str(ctx, w, "general.architecture", "llama");
        a2a_gguf_writer_add_tensor(ctx, w, "tok_embd.weight", A2A_TYPE_F32, 2, ne, data);
-       a2a_gguf_writer_write(ctx, w, "out.gguf");   // atomic: writes out.gguf.tmp, then renames
+       a2a_gguf_writer_write(ctx, w, "out.gguf");   // atomic: writes a temporary file beside it (io/atomic_file.h), then renames
        a2a_gguf_writer_free(w); */
 #ifndef A2A_IO_GGUF_H
 #define A2A_IO_GGUF_H
@@ -185,7 +185,7 @@ a2a_status a2a_gguf_writer_set_arr_str(a2a_ctx *ctx, a2a_gguf_writer *w, const c
 a2a_status a2a_gguf_writer_add_tensor(a2a_ctx *ctx, a2a_gguf_writer *w, const char *name, a2a_type type,
                                       int n_dims, const int64_t *ne, const void *data);
 
-/* Write the file: to path + ".tmp", flushed and fsync'ed, then renamed over path; on any error the
+/* Write the file: to a temporary file beside path (io/atomic_file.h), flushed and fsync'ed, then renamed over path; on any error the
    temporary file is removed and path is untouched. Layout as llama.cpp / gguf-py write it (entries
    and tensors in insertion order, each tensor's data padded to the alignment, no data section at
    all when there are no tensors), so re-writing their files reproduces them byte for byte.

@@ -2,6 +2,7 @@
    atomically (temporary file + rename) or into memory. See gguf.h for the contract. */
 #include "io/gguf.h"
 
+#include "io/atomic_file.h"
 #include "io/json.h"
 
 #include <errno.h>
@@ -339,30 +340,18 @@ static a2a_status serialize(a2a_ctx *ctx, const a2a_gguf_writer *w, sink *s) {
     return A2A_OK;
 }
 
-/* Write atomically via path.tmp + rename. */
+/* Write atomically: a temporary file beside path, renamed onto it on success (io/atomic_file.h). */
 a2a_status a2a_gguf_writer_write(a2a_ctx *ctx, a2a_gguf_writer *w, const char *path) {
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + 5);
-    if (!tmp) return a2a_fail(ctx, A2A_ERR_NOMEM, "gguf writer: out of memory");
-    memcpy(tmp, path, pl);
-    memcpy(tmp + pl, ".tmp", 5);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        a2a_status st = a2a_fail(ctx, A2A_ERR_IO, "gguf writer: cannot create '%s': %s", tmp, strerror(errno));
-        free(tmp);
+    a2a_atomic_file af;
+    a2a_status st = a2a_atomic_file_open(ctx, "gguf writer", path, &af);
+    if (st) return st;
+    sink s = {af.f, NULL, 0, 0, false};
+    st = serialize(ctx, w, &s);
+    if (st) {
+        a2a_atomic_file_abort(&af);
         return st;
     }
-    sink s = {f, NULL, 0, 0, false};
-    a2a_status st = serialize(ctx, w, &s);
-    if (!st && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-        st = a2a_fail(ctx, A2A_ERR_IO, "gguf writer: cannot flush '%s': %s", tmp, strerror(errno));
-    if (fclose(f) != 0 && !st)
-        st = a2a_fail(ctx, A2A_ERR_IO, "gguf writer: cannot close '%s': %s", tmp, strerror(errno));
-    if (!st && rename(tmp, path) != 0)
-        st = a2a_fail(ctx, A2A_ERR_IO, "gguf writer: cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-    if (st) remove(tmp);
-    free(tmp);
-    return st;
+    return a2a_atomic_file_commit(ctx, "gguf writer", &af);
 }
 
 /* Serialize into a malloc'd buffer. */

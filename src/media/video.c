@@ -308,9 +308,20 @@ static a2a_status to_rgb(a2a_ctx *ctx, vdec *d, const AVFrame *f, a2a_image *out
     il.max_dim = d->lim->max_dim;
     s = a2a_image_alloc(ctx, f->width, f->height, &il, out);
     if (s != A2A_OK) return s;
-    uint8_t *dst[4] = {out->data, NULL, NULL, NULL};
-    int dst_stride[4] = {f->width * 3, 0, 0, 0};
+    /* swscale's SIMD paths write rows in blocks past width*3 bytes: convert into an aligned,
+       padded buffer and copy the rows out */
+    int ls = FFALIGN(f->width * 3, 64);
+    uint8_t *tmp = av_malloc((size_t)ls * (size_t)f->height + 64);
+    if (!tmp) {
+        a2a_image_free(out);
+        return a2a_fail(ctx, A2A_ERR_NOMEM, "%s: out of memory", d->in->name);
+    }
+    uint8_t *dst[4] = {tmp, NULL, NULL, NULL};
+    int dst_stride[4] = {ls, 0, 0, 0};
     int r = sws_scale(d->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, dst_stride);
+    for (int y = 0; r == f->height && y < f->height; y++)
+        memcpy(out->data + (size_t)y * f->width * 3, tmp + (size_t)y * ls, (size_t)f->width * 3);
+    av_free(tmp);
     if (r != f->height) {
         a2a_image_free(out);
         return a2a_fail(ctx, A2A_ERR_FORMAT, "%s: pixel conversion failed", d->in->name);

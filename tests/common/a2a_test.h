@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 
 static int a2a_test_failures;
 static int a2a_test_checks;
@@ -82,6 +83,27 @@ static inline void a2a_test_fill(a2a_test_rng *r, float *x, size_t n, float lo, 
 }
 
 /* Read a whole file; caller frees. NULL on failure. */
+/* True when no temporary file of an atomic write of path (io/atomic_file.h names them
+   "<dir>/.<name>.<hex>.tmp") is left in path's directory. */
+static inline int a2a_test_no_temp_files(const char *path) {
+    char dir[1024];
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    DIR *d = opendir(dir[0] ? dir : "/");
+    if (!d) return 1;
+    size_t nl = strlen(name);
+    int clean = 1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t el = strlen(e->d_name);
+        if (e->d_name[0] == '.' && el > nl + 5 && !strncmp(e->d_name + 1, name, nl) && e->d_name[1 + nl] == '.' &&
+            !strcmp(e->d_name + el - 4, ".tmp"))
+            clean = 0;
+    }
+    closedir(d);
+    return clean;
+}
+
 static inline void *a2a_test_read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;

@@ -315,9 +315,7 @@ static void expect_fail(const char *dir, a2a_status want, const char *msg) {
     CHECK_MSG(st == want && strstr(a2a_last_error(ctx), msg), "want %s with '%s', got %s: %s", a2a_status_str(want), msg,
               a2a_status_str(st), a2a_last_error(ctx));
     CHECK(!exists(out));
-    char tmp[600];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", out);
-    CHECK(!exists(tmp));
+    CHECK(a2a_test_no_temp_files(out));
     a2a_ctx_free(ctx);
 }
 

@@ -178,7 +178,7 @@ TEST(test_roundtrip_file) {
     a2a_gguf_writer *w = make_writer(ctx, 0);
     const char *path = "test_gguf_roundtrip.gguf";
     CHECK(a2a_gguf_writer_write(ctx, w, path) == A2A_OK);
-    CHECK(access("test_gguf_roundtrip.gguf.tmp", F_OK) != 0); /* renamed away */
+    CHECK(a2a_test_no_temp_files(path)); /* renamed away */
     a2a_gguf_writer_free(w);
     a2a_gguf *g = NULL;
     a2a_status st = a2a_gguf_open(ctx, path, &g);

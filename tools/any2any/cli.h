@@ -9,4 +9,6 @@ int cli_chat(int argc, char **argv);
 int cli_quantize(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_convert(int argc, char **argv);
+int cli_embed(int argc, char **argv);
+int cli_run(int argc, char **argv);
 #endif

@@ -125,20 +125,25 @@ done:
 
 static int bench_random(int argc, char **argv) {
     const char *shape = "tinyllama", *out = NULL, *vocab = NULL;
+    const char *extra[64];
+    int n_extra = 0;
     bool f32 = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--shape") && i + 1 < argc) shape = argv[++i];
         else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--vocab") && i + 1 < argc) vocab = argv[++i];
+        else if (!strcmp(argv[i], "--add-token") && i + 1 < argc && n_extra < 64) extra[n_extra++] = argv[++i];
         else if (!strcmp(argv[i], "--f32")) f32 = true;
         else out = NULL, i = argc;
     }
     a2a_llm_random_params p;
     if (!out || !a2a_llm_random_shape(shape, &p)) {
-        fprintf(stderr, "usage: any2any bench random-llm --shape tinyllama|7b|small|tiny -o OUT.gguf [--vocab V.gguf] [--f32]\n");
+        fprintf(stderr, "usage: any2any bench random-llm --shape tinyllama|7b|small|tiny -o OUT.gguf [--vocab V.gguf [--add-token T]...] [--f32]\n");
         return 2;
     }
     p.vocab_path = vocab;
+    p.extra_tokens = extra;
+    p.n_extra_tokens = n_extra;
     if (f32) p.type = A2A_TYPE_F32;
     a2a_ctx *ctx = a2a_ctx_new();
     a2a_status st = a2a_llm_write_random(ctx, &p, out);

@@ -1,10 +1,19 @@
-/* any2any convert HF_DIR -o OUT.gguf [--type TYPE] [-t THREADS]: convert a Hugging Face
-   LLaMA-family checkpoint folder (model_type llama or qwen2) to a GGUF file that the LLM and
-   llama.cpp load unchanged. Progress per tensor on stderr; Ctrl-C cancels and leaves no output. */
+/* any2any convert SRC -o OUT.gguf [--type TYPE] [-t THREADS] [--imagebind | --projector KIND]:
+   convert a checkpoint to GGUF.
+     default       a Hugging Face LLaMA-family folder (model_type llama or qwen2) -> a GGUF file
+                   that the LLM and llama.cpp load unchanged
+     --imagebind   imagebind_huge.pth (torch.save of the ImageBind state_dict) -> the encoder
+                   (vision, audio, text towers); --bpe GZ adds the CLIP vocabulary for text
+     --projector K an input projector out of any checkpoint holding it (K: linear = NExT-GPT
+                   llama_proj, mlp2x_gelu = LLaVA-1.5 mm_projector, qformer = BLIP-2), with
+                   --prefix P for a non-default key prefix and --n-head N for the Q-Former
+   Progress per tensor on stderr; Ctrl-C cancels and leaves no output. */
 #include "cli.h"
 #include "core/threadpool.h"
 #include "llm_run.h"
+#include "models/encoders/imagebind_convert.h"
 #include "models/llm/llama_convert.h"
+#include "models/projectors/projector.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +30,8 @@ static int progress(int64_t done, int64_t total, const char *what, void *user) {
 /* Usage text to f. */
 static void convert_usage(FILE *f) {
     fprintf(f, "usage: any2any convert HF_DIR -o OUT.gguf [--type TYPE] [-t THREADS]\n"
+               "       any2any convert --imagebind imagebind_huge.pth -o OUT.gguf [--type f16|f32|q8_0] [--bpe VOCAB.txt.gz] [--n-head N]\n"
+               "       any2any convert --projector linear|mlp2x_gelu|qformer CKPT -o OUT.gguf [--type T] [--prefix P] [--n-head N]\n"
                "  HF_DIR: a Hugging Face folder (config.json model_type llama or qwen2; model.safetensors,\n"
                "          sharded model-*.safetensors or pytorch_model*.bin; tokenizer.model or tokenizer.json)\n"
                "  --type: f32 f16 (default) bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_K q5_K q6_K for weight matrices;\n"
@@ -29,8 +40,9 @@ static void convert_usage(FILE *f) {
 
 /* Entry point (argv[0] == "convert"); returns the exit status. */
 int cli_convert(int argc, char **argv) {
-    const char *in = NULL, *out = NULL, *type = "f16";
-    int threads = 0;
+    const char *in = NULL, *out = NULL, *type = "f16", *proj_kind = NULL, *prefix = NULL, *bpe = NULL;
+    int threads = 0, n_head = 0;
+    bool imagebind = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             convert_usage(stdout);
@@ -39,6 +51,11 @@ int cli_convert(int argc, char **argv) {
         if (!strcmp(argv[i], "-t") && i + 1 < argc) threads = atoi(argv[++i]);
         else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--outfile")) && i + 1 < argc) out = argv[++i];
         else if ((!strcmp(argv[i], "--type") || !strcmp(argv[i], "--outtype")) && i + 1 < argc) type = argv[++i];
+        else if (!strcmp(argv[i], "--imagebind")) imagebind = true;
+        else if (!strcmp(argv[i], "--projector") && i + 1 < argc) proj_kind = argv[++i];
+        else if (!strcmp(argv[i], "--prefix") && i + 1 < argc) prefix = argv[++i];
+        else if (!strcmp(argv[i], "--n-head") && i + 1 < argc) n_head = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--bpe") && i + 1 < argc) bpe = argv[++i];
         else if (!in && argv[i][0] != '-') in = argv[i];
         else {
             fprintf(stderr, "any2any convert: unexpected argument '%s'\n", argv[i]);
@@ -59,13 +76,38 @@ int cli_convert(int argc, char **argv) {
     a2a_threadpool *tp = NULL;
     int rc = 1;
     cli_sigint_install();
-    a2a_llama_convert_params p = a2a_llama_convert_default_params();
-    p.type = (a2a_type)t;
-    p.progress = progress;
+    a2a_projector_type pk = A2A_PROJECTOR_LINEAR;
+    if (proj_kind && !a2a_projector_type_from_name(proj_kind, &pk)) {
+        fprintf(stderr, "any2any convert: unknown projector kind '%s' (linear, mlp2x_gelu, qformer)\n", proj_kind);
+        a2a_ctx_free(ctx);
+        return 2;
+    }
     double t0 = cli_now();
     if (a2a_threadpool_new(ctx, threads, &tp) == A2A_OK) {
-        p.tp = tp;
-        if (a2a_llama_convert(ctx, in, out, &p) == A2A_OK) {
+        a2a_status st;
+        if (imagebind) {
+            a2a_imagebind_convert_params p = a2a_imagebind_convert_default_params();
+            p.type = (a2a_type)t;
+            p.tp = tp;
+            p.progress = progress;
+            p.bpe_path = bpe;
+            p.vision_n_head = p.audio_n_head = p.text_n_head = n_head;
+            st = a2a_imagebind_convert(ctx, in, out, &p);
+        } else if (proj_kind) {
+            a2a_projector_convert_params p = a2a_projector_convert_default_params();
+            p.type = (a2a_type)t;
+            p.prefix = prefix;
+            p.n_head = n_head;
+            p.tp = tp;
+            st = a2a_projector_convert(ctx, in, pk, out, &p);
+        } else {
+            a2a_llama_convert_params p = a2a_llama_convert_default_params();
+            p.type = (a2a_type)t;
+            p.progress = progress;
+            p.tp = tp;
+            st = a2a_llama_convert(ctx, in, out, &p);
+        }
+        if (st == A2A_OK) {
             fprintf(stderr, "any2any convert: wrote %s (%s) in %.1f s\n", out, a2a_type_name(t), cli_now() - t0);
             rc = 0;
         }

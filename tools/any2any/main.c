@@ -14,6 +14,8 @@ static void usage(FILE *f) {
             "commands:\n"
             "  inspect FILE        print metadata and tensor table of a GGUF, safetensors or PyTorch file\n"
             "  generate -m F.gguf -p PROMPT   stream a text continuation (see 'any2any generate --help')\n"
+            "  run -m BUNDLE -p TEXT [--image F] [--audio F] [--video F]   one multimodal turn (NExT-GPT prompt)\n"
+            "  embed -m ENC.gguf (--image F | --audio F | --video F | --text S)...   ImageBind embeddings as JSON\n"
             "  chat -m F.gguf      interactive multi-turn chat (chat templates from the model or --template)\n"
             "  quantize IN OUT TYPE   re-encode a GGUF model's weights (q4_0 q8_0 q4_K q6_K f16 ...)\n"
             "  convert HF_DIR -o OUT.gguf   Hugging Face llama/qwen2 folder -> GGUF (--type f16 q8_0 ...)\n"
@@ -40,6 +42,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "inspect")) return cli_inspect(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cli_generate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "embed")) return cli_embed(argc - 1, argv + 1);
     if (!strcmp(cmd, "chat")) return cli_chat(argc - 1, argv + 1);
     if (!strcmp(cmd, "quantize")) return cli_quantize(argc - 1, argv + 1);
     if (!strcmp(cmd, "convert")) return cli_convert(argc - 1, argv + 1);

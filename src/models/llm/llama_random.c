@@ -1,4 +1,5 @@
 #include "models/llm/llama_random.h"
+#include "text/vocab_extend.h"
 #include "io/gguf.h"
 #include "io/gguf_copy.h"
 
@@ -27,11 +28,6 @@ bool a2a_llm_random_shape(const char *name, a2a_llm_random_params *p) {
     return false;
 }
 
-static bool only_tokenizer(const char *key, void *user) {
-    (void)user;
-    return strncmp(key, "tokenizer.", 10) == 0;
-}
-
 /* xorshift64* uniform in [-1, 1) */
 static float next_uniform(uint64_t *s) {
     uint64_t x = *s;
@@ -53,12 +49,11 @@ a2a_status a2a_llm_write_random(a2a_ctx *ctx, const a2a_llm_random_params *p, co
     a2a_status st = a2a_gguf_writer_new(ctx, &w);
     int32_t n_vocab = p->n_vocab;
     if (!st && p->vocab_path) {
-        uint64_t cnt = 0;
-        a2a_gguf_vtype et;
-        if ((st = a2a_gguf_open(ctx, p->vocab_path, &voc)) || (st = a2a_gguf_writer_copy_kv(ctx, w, voc, only_tokenizer, NULL)) ||
-            (st = a2a_gguf_get_arr_info(ctx, voc, "tokenizer.ggml.tokens", &et, &cnt)))
+        int64_t nv = 0;
+        if ((st = a2a_gguf_open(ctx, p->vocab_path, &voc)) ||
+            (st = a2a_vocab_gguf_copy_extended(ctx, w, voc, p->extra_tokens, p->n_extra_tokens, &nv)))
             goto done;
-        n_vocab = (int32_t)cnt;
+        n_vocab = (int32_t)nv;
     }
     if (st) goto done;
     if (n_vocab <= 0) { st = a2a_fail(ctx, A2A_ERR_INVALID_ARG, "random llm: vocabulary size %d", n_vocab); goto done; }

@@ -12,6 +12,8 @@ typedef struct a2a_llm_random_params {
     int32_t n_embd, n_layer, n_head, n_head_kv, n_ff, n_ctx;
     int32_t n_vocab;          /* used only without vocab_path */
     const char *vocab_path;   /* GGUF whose tokenizer.* metadata is copied (sets n_vocab), or NULL */
+    const char *const *extra_tokens; /* appended to vocab_path's vocabulary (e.g. "<Img>"), or NULL */
+    int32_t n_extra_tokens;
     a2a_type type;            /* matrices: F32 or F16 (quantize afterwards with a2a_quantize_file) */
     uint64_t seed;
 } a2a_llm_random_params;

@@ -1,0 +1,36 @@
+/* Internal: a loaded multimodal system (the perception half of a bundle for now): LLM +
+   ImageBind encoder + input projector, checked to fit together before any work starts, and the
+   evaluation of a multimodal prompt (chunks -> positions -> KV cache). */
+#ifndef A2A_PIPELINE_MM_SYSTEM_H
+#define A2A_PIPELINE_MM_SYSTEM_H
+
+#include "models/encoders/imagebind.h"
+#include "models/llm/llama.h"
+#include "models/projectors/projector.h"
+#include "pipeline/bundle.h"
+#include "pipeline/mm_prompt.h"
+#include "pipeline/perception.h"
+
+typedef struct a2a_mm_system {
+    a2a_bundle_spec spec;
+    a2a_llm_model *llm;        /* owned */
+    a2a_imagebind *enc;        /* owned; NULL: text only */
+    a2a_projector *proj;       /* owned; NULL iff enc is NULL */
+} a2a_mm_system;
+
+/* Load every component a spec names and check the joints by name: the projector's input
+   width equals the encoder's embedding width, its output width the LLM's n_embd, and the LLM
+   vocabulary has <Img> and </Img> (NExT-GPT) when there is an encoder. progress (may be NULL)
+   is called per component. Free with a2a_mm_system_free. */
+a2a_status a2a_mm_system_load(a2a_ctx *ctx, const a2a_bundle_spec *spec, a2a_mm_system **out);
+void a2a_mm_system_free(a2a_mm_system *sys);
+
+/* Build the human turn from chunks (prompt format of the bundle), encode its media through p
+   (cache shared across turns) and append it to the LLM session. On return s holds the logits of
+   the last position, ready for a2a_textgen_run. *n_positions (may be NULL) gets the positions
+   appended. Errors: encoder/projector missing for a media chunk, decode errors (context full
+   names the numbers), media errors naming the file. */
+a2a_status a2a_mm_system_eval(a2a_ctx *ctx, const a2a_mm_system *sys, a2a_perception *p, a2a_llm_session *s,
+                              const a2a_chunk *chunks, int n_chunks, const volatile int *cancel, int32_t *n_positions);
+
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env python3
+"""Test data for the multimodal pipeline (tests/cli/mm_run.sh): a checkpoint in NExT-GPT's
+delta layout (7b_tiva_v0/pytorch_model.pt holds llama_proj.* beside the LoRA weights, the
+output projectors and the resized embedding rows) with an input projector nn.Linear(16, 64)
+that fits the tiny ImageBind of tests/golden/imagebind (out_dim 16) and the "tiny" random LLaMA
+(64 wide). Run with the reference venv: .venv-ref/bin/python tools/ref/make_golden_mm.py"""
+import os
+
+import torch
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "golden", "mm")
+os.makedirs(OUT, exist_ok=True)
+torch.manual_seed(0)
+proj = torch.nn.Linear(16, 64)
+sd = {
+    "llama_proj.weight": proj.weight.detach().clone(),
+    "llama_proj.bias": proj.bias.detach().clone(),
+    # other keys of the delta checkpoint, ignored by the input-projector converter
+    "gen_text_hidden_fcs.0.fc.weight": torch.randn(8, 64),
+    "llama_model.base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight": torch.randn(4, 64),
+}
+torch.save(sd, os.path.join(OUT, "nextgpt_delta_tiny.pt"))
+print("wrote", os.path.join(OUT, "nextgpt_delta_tiny.pt"))
