@@ -178,6 +178,64 @@ A2A_API a2a_status a2a_session_generate(a2a_ctx *ctx, a2a_session *s, const a2a_
                                         const char *stop, a2a_text_cb on_text, void *user, const volatile int *cancel,
                                         char **reply);
 
+/* ------------------------------------------------------------------------------------------
+   Perception: the ImageBind encoder on its own, and multimodal prompts through a bundle.
+
+     a2a_encoder *enc;   a2a_encoder_load(ctx, "imagebind_huge.f16.gguf", 0, &enc);
+     float e[1024];      a2a_encoder_embed_file(ctx, enc, A2A_MEDIA_IMAGE, "cat.jpg", true, e);
+                         a2a_encoder_embed_text(ctx, enc, "a photo of a cat", true, e2);  // cosine = dot
+     a2a_encoder_free(enc);
+
+     a2a_mm *mm;         a2a_mm_load(ctx, "bundle/", &mm);           // LLM + encoder + projector
+     a2a_session *s;     a2a_session_new(ctx, a2a_mm_llm(mm), NULL, &s);
+     a2a_chunk_desc c[2] = {{A2A_MEDIA_IMAGE, NULL, "cat.jpg", NULL, 0},
+                            {A2A_MEDIA_TEXT, "What is this?", NULL, NULL, 0}};
+     a2a_mm_eval(ctx, mm, s, c, 2);                                  // NExT-GPT prompt into the KV cache
+     a2a_session_generate(ctx, s, NULL, 128, "###", on_text, NULL, NULL, &reply);
+
+   Media come from a file path or from encoded bytes in memory (png/jpg/webp/bmp/gif,
+   wav/flac/ogg/mp3, mp4/mkv/webm/avi/mov). An encoder or bundle is used by one thread at a
+   time (it holds planned activation memory and a media cache). */
+typedef enum a2a_media_kind { A2A_MEDIA_TEXT = 0, A2A_MEDIA_IMAGE = 1, A2A_MEDIA_AUDIO = 2, A2A_MEDIA_VIDEO = 3 } a2a_media_kind;
+typedef struct a2a_encoder a2a_encoder;
+
+/* Load an ImageBind GGUF (any2any convert --imagebind). n_threads 0: all cores. Free with
+   a2a_encoder_free. */
+A2A_API a2a_status a2a_encoder_load(a2a_ctx *ctx, const char *path, int n_threads, a2a_encoder **out);
+A2A_API void a2a_encoder_free(a2a_encoder *enc);
+/* Embedding width (1024 for ImageBind-huge). */
+A2A_API int64_t a2a_encoder_dim(const a2a_encoder *enc);
+/* Embed a media file (kind IMAGE, AUDIO or VIDEO) or encoded bytes into out[dim]. unit: L2-
+   normalized (cosine similarity = dot product); otherwise the upstream forward output (what
+   NExT-GPT's projector receives: audio carries its logit scale). Errors name the file. */
+A2A_API a2a_status a2a_encoder_embed_file(a2a_ctx *ctx, a2a_encoder *enc, a2a_media_kind kind, const char *path,
+                                          bool unit, float *out);
+A2A_API a2a_status a2a_encoder_embed_memory(a2a_ctx *ctx, a2a_encoder *enc, a2a_media_kind kind, const void *data,
+                                            size_t size, bool unit, float *out);
+/* Embed text through the CLIP tokenizer stored in the encoder file (convert with --bpe). */
+A2A_API a2a_status a2a_encoder_embed_text(a2a_ctx *ctx, a2a_encoder *enc, const char *text, bool unit, float *out);
+
+/* One prompt chunk: kind TEXT with text, or media from path or (data, size). Not copied. */
+typedef struct a2a_chunk_desc {
+    a2a_media_kind kind;
+    const char *text;
+    const char *path;
+    const void *data;
+    size_t size;
+} a2a_chunk_desc;
+typedef struct a2a_mm a2a_mm;
+
+/* Load a bundle (a bundle.json manifest or a folder holding one): every component is loaded
+   and the joints are checked by name before any work starts. Free with a2a_mm_free. */
+A2A_API a2a_status a2a_mm_load(a2a_ctx *ctx, const char *bundle, a2a_mm **out);
+A2A_API void a2a_mm_free(a2a_mm *mm);
+/* The bundle's LLM (owned by mm): create sessions on it with a2a_session_new. */
+A2A_API const a2a_llm_model *a2a_mm_llm(const a2a_mm *mm);
+/* Append one human turn of chunks to session s (created on a2a_mm_llm(mm)) in the bundle's
+   prompt format; media are encoded and projected into soft tokens (cached by content across
+   calls). Then call a2a_session_generate. */
+A2A_API a2a_status a2a_mm_eval(a2a_ctx *ctx, a2a_mm *mm, a2a_session *s, const a2a_chunk_desc *chunks, int n);
+
 #ifdef __cplusplus
 }
 #endif

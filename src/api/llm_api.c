@@ -1,5 +1,6 @@
 /* Public LLM API (include/any2any.h) over the internal model, session, sampler and textgen. */
 #include "any2any.h"
+#include "api/api_internal.h"
 #include "core/threadpool.h"
 #include "models/llm/llama.h"
 #include "pipeline/sampling.h"
@@ -8,12 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct a2a_session {
-    a2a_llm_session *s;      /* KV cache and activations */
-    a2a_threadpool *tp;      /* owned */
-    const a2a_llm_model *m;
-    const volatile int *cancel;
-};
 
 void a2a_free(void *p) { free(p); }
 

@@ -150,6 +150,9 @@ typedef struct a2a_gguf_writer a2a_gguf_writer;
    a2a_gguf_writer_free. */
 a2a_status a2a_gguf_writer_new(a2a_ctx *ctx, a2a_gguf_writer **out);
 void a2a_gguf_writer_free(a2a_gguf_writer *w);
+/* Hand a malloc'd buffer (e.g. converted tensor data referenced by add_tensor) to the writer:
+   it is freed by a2a_gguf_writer_free. NULL is fine. On failure (A2A_ERR_NOMEM) p is freed. */
+a2a_status a2a_gguf_writer_keep(a2a_ctx *ctx, a2a_gguf_writer *w, void *p);
 
 /* Metadata setters. The key (and string value / array contents) are copied. Setting an
    existing key replaces its value in place (order kept). Setting "general.alignment" (u32, a

@@ -33,6 +33,8 @@ struct a2a_gguf_writer {
     wtensor *t;
     size_t n_t, cap_t;
     size_t alignment;
+    void **kept;            /* buffers freed with the writer (a2a_gguf_writer_keep) */
+    size_t n_kept, cap_kept;
 };
 
 /* New empty writer. */
@@ -51,9 +53,27 @@ void a2a_gguf_writer_free(a2a_gguf_writer *w) {
         free(w->kv[i].val);
     }
     for (size_t i = 0; i < w->n_t; i++) free(w->t[i].name);
+    for (size_t i = 0; i < w->n_kept; i++) free(w->kept[i]);
+    free(w->kept);
     free(w->kv);
     free(w->t);
     free(w);
+}
+
+a2a_status a2a_gguf_writer_keep(a2a_ctx *ctx, a2a_gguf_writer *w, void *p) {
+    if (!p) return A2A_OK;
+    if (w->n_kept == w->cap_kept) {
+        size_t cap = w->cap_kept ? w->cap_kept * 2 : 16;
+        void **k = realloc(w->kept, cap * sizeof *k);
+        if (!k) {
+            free(p);
+            return a2a_fail(ctx, A2A_ERR_NOMEM, "gguf writer: out of memory");
+        }
+        w->kept = k;
+        w->cap_kept = cap;
+    }
+    w->kept[w->n_kept++] = p;
+    return A2A_OK;
 }
 
 /* ---------------------------------------------------------------- metadata */

@@ -26,4 +26,12 @@ bool a2a_merge_push(a2a_merge_queue *q, a2a_merge m);
 a2a_merge a2a_merge_pop(a2a_merge_queue *q);
 void a2a_merge_queue_free(a2a_merge_queue *q);
 
+struct a2a_strmap;
+/* Byte-level BPE merging (GPT-2 and CLIP): the n symbols syms[0..n) over text, chained by
+   prev/next from index 0, are merged lowest rank first (ties leftmost), where a pair's rank is
+   merge_rank["left right"]; merged-away symbols get len 0. key is scratch of at least
+   2 * (text length) + 2 bytes. Returns false when memory runs out. */
+bool a2a_bpe_merge_ranked(const struct a2a_strmap *merge_rank, const char *text, a2a_merge_sym *syms, size_t n,
+                          char *key);
+
 #endif

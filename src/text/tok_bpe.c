@@ -106,24 +106,6 @@ static size_t next_piece(const cpbuf *b, size_t i, a2a_pretok kind) {
 
 /* ---- BPE merges over one piece ---- */
 typedef a2a_merge_sym bsym;
-typedef struct bpe_state {
-    const a2a_vocab *v;
-    const char *text; /* mapped piece */
-    bsym *syms;
-    a2a_merge_queue h;
-    char *key;        /* scratch for "left right" */
-} bpe_state;
-
-static bool try_pair(bpe_state *s, int32_t l, int32_t r) {
-    if (l < 0 || r < 0) return true;
-    const bsym *a = &s->syms[l], *b = &s->syms[r];
-    memcpy(s->key, s->text + a->off, a->len);
-    s->key[a->len] = ' ';
-    memcpy(s->key + a->len + 1, s->text + b->off, b->len);
-    int64_t rank = a2a_strmap_get(&s->v->merge_rank, s->key, a->len + 1 + b->len);
-    if (rank < 0) return true;
-    return a2a_merge_push(&s->h, (a2a_merge){l, r, -(double)rank, a->len + b->len});
-}
 
 static a2a_status bpe_piece(a2a_ctx *ctx, const a2a_vocab *v, const char *piece, size_t len, a2a_idvec *out) {
     /* map bytes to symbols: each byte becomes a 1-2 byte UTF-8 code point */
@@ -141,21 +123,8 @@ static a2a_status bpe_piece(a2a_ctx *ctx, const a2a_vocab *v, const char *piece,
     /* fast path: the whole piece is a token */
     int32_t whole = a2a_vocab_find(v, mapped, o);
     if (whole >= 0) { st = a2a_idvec_push(ctx, out, whole); goto done; }
-    bpe_state s = {v, mapped, syms, {0}, key};
-    for (size_t i = 1; i < len; i++)
-        if (!try_pair(&s, (int32_t)i - 1, (int32_t)i)) { st = a2a_fail(ctx, A2A_ERR_NOMEM, "tokenizer: out of memory"); break; }
-    while (!st && s.h.n) {
-        a2a_merge p = a2a_merge_pop(&s.h);
-        bsym *l = &syms[p.left], *r = &syms[p.right];
-        if (l->len == 0 || r->len == 0 || l->len + r->len != p.size || l->next != p.right) continue;
-        l->len += r->len;
-        r->len = 0;
-        l->next = r->next;
-        if (r->next >= 0) syms[r->next].prev = p.left;
-        if (!try_pair(&s, l->prev, p.left) || !try_pair(&s, p.left, l->next))
-            st = a2a_fail(ctx, A2A_ERR_NOMEM, "tokenizer: out of memory");
-    }
-    a2a_merge_queue_free(&s.h);
+    if (!a2a_bpe_merge_ranked(&v->merge_rank, mapped, syms, len, key))
+        st = a2a_fail(ctx, A2A_ERR_NOMEM, "tokenizer: out of memory");
     for (int32_t i = 0; !st && i >= 0; i = syms[i].next) {
         int32_t id = a2a_vocab_find(v, mapped + syms[i].off, syms[i].len);
         if (id >= 0) { st = a2a_idvec_push(ctx, out, id); continue; }

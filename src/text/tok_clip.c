@@ -417,27 +417,14 @@ a2a_status a2a_clip_clean_text(a2a_ctx *ctx, const char *text, size_t len, a2a_c
 
 /* ---- BPE over one pre-token ---- */
 typedef struct clip_bpe {
-    const a2a_clip_vocab *v;
     char *text;            /* mapped symbols + "</w>" */
     a2a_merge_sym *syms;
-    a2a_merge_queue q;
     char *key;             /* scratch "left right" */
 } clip_bpe;
 
-static bool try_pair(clip_bpe *s, int32_t l, int32_t r) {
-    if (l < 0 || r < 0) return true;
-    const a2a_merge_sym *a = &s->syms[l], *b = &s->syms[r];
-    memcpy(s->key, s->text + a->off, a->len);
-    s->key[a->len] = ' ';
-    memcpy(s->key + a->len + 1, s->text + b->off, b->len);
-    int64_t rank = a2a_strmap_get(&s->v->merge_rank, s->key, a->len + 1 + b->len);
-    if (rank < 0) return true;
-    return a2a_merge_push(&s->q, (a2a_merge){l, r, -(double)rank, a->len + b->len});
-}
-
 /* Ids of the piece bytes[0..n) (n >= 1) appended to out. */
 static a2a_status bpe_word(a2a_ctx *ctx, const a2a_clip_vocab *v, const uint8_t *bytes, size_t n, a2a_idvec *out) {
-    clip_bpe s = {v, malloc(n * 2 + 4), malloc(sizeof(a2a_merge_sym) * n), {0}, malloc(n * 4 + 10)};
+    clip_bpe s = {malloc(n * 2 + 4), malloc(sizeof(a2a_merge_sym) * n), malloc(n * 4 + 10)};
     a2a_status st = A2A_OK;
     if (!s.text || !s.syms || !s.key) { st = a2a_fail(ctx, A2A_ERR_NOMEM, "clip tokenizer: out of memory"); goto done; }
     size_t o = 0;
@@ -452,18 +439,8 @@ static a2a_status bpe_word(a2a_ctx *ctx, const a2a_clip_vocab *v, const uint8_t 
     o += 4;
     int32_t whole = a2a_clip_vocab_find(v, s.text, o);
     if (whole >= 0) { st = a2a_idvec_push(ctx, out, whole); goto done; }
-    for (size_t i = 1; i < n && !st; i++)
-        if (!try_pair(&s, (int32_t)i - 1, (int32_t)i)) st = a2a_fail(ctx, A2A_ERR_NOMEM, "clip tokenizer: out of memory");
-    while (!st && s.q.n) {
-        a2a_merge p = a2a_merge_pop(&s.q);
-        a2a_merge_sym *l = &s.syms[p.left], *r = &s.syms[p.right];
-        if (l->len == 0 || r->len == 0 || l->next != p.right || l->len + r->len != p.size) continue; /* stale */
-        l->len += r->len;
-        r->len = 0;
-        l->next = r->next;
-        if (r->next >= 0) s.syms[r->next].prev = p.left;
-        if (!try_pair(&s, l->prev, p.left) || !try_pair(&s, p.left, l->next)) st = a2a_fail(ctx, A2A_ERR_NOMEM, "clip tokenizer: out of memory");
-    }
+    if (!a2a_bpe_merge_ranked(&v->merge_rank, s.text, s.syms, n, s.key))
+        st = a2a_fail(ctx, A2A_ERR_NOMEM, "clip tokenizer: out of memory");
     for (int32_t i = 0; !st && i >= 0; i = s.syms[i].next) {
         int32_t id = a2a_clip_vocab_find(v, s.text + s.syms[i].off, s.syms[i].len);
         if (id >= 0) { st = a2a_idvec_push(ctx, out, id); continue; }
@@ -473,7 +450,6 @@ static a2a_status bpe_word(a2a_ctx *ctx, const a2a_clip_vocab *v, const uint8_t 
         for (size_t k = (size_t)i; !st && k < end; k++) st = a2a_idvec_push(ctx, out, k == n - 1 ? v->byte_id_w[bytes[k]] : v->byte_id[bytes[k]]);
     }
 done:
-    a2a_merge_queue_free(&s.q);
     free(s.text);
     free(s.syms);
     free(s.key);

@@ -42,6 +42,8 @@ else
     "${pip[@]}" install -r "$req"
 fi
 
+# ImageBind and its helpers without their dependency pins (see requirements.txt)
+"${pip[@]}" install --no-deps imagebind-packaged==0.1.2 timm==1.0.31 einops==0.8.2 ftfy==6.3.1 iopath==0.1.10 portalocker wcwidth
 "$venv/bin/python" -c "$check"
 "$venv/bin/python" -c 'import numpy, gguf, safetensors; print("setup_venv: numpy", numpy.__version__, "safetensors", safetensors.__version__, "gguf ok")'
 echo "setup_venv: ready: $venv"
