@@ -19,7 +19,7 @@ echo "$torch_json"
 declare -A ours
 for t in f16 q8_0; do
   out=bench/models/imagebind_huge_va.$t.gguf
-  [[ -f $out ]] || ./build/any2any convert --imagebind "$ckpt" -o "$out" --type "$t" >/dev/null
+  [[ -f $out ]] || ./build/any2any convert --imagebind "$ckpt" -o "$out" --type "$t" 2>&1 >/dev/null | tail -1
   echo "== any2any $t =="
   ours[$t]=$(./build/bench_encode "$out" --reps "$reps" -t 2)
   echo "${ours[$t]}"

@@ -11,4 +11,5 @@ int cli_bench(int argc, char **argv);
 int cli_convert(int argc, char **argv);
 int cli_embed(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_generate_image(int argc, char **argv);
 #endif

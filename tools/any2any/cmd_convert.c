@@ -4,6 +4,8 @@
                    that the LLM and llama.cpp load unchanged
      --imagebind   imagebind_huge.pth (torch.save of the ImageBind state_dict) -> the encoder
                    (vision, audio, text towers); --bpe GZ adds the CLIP vocabulary for text
+     --diffusers   a diffusers pipeline folder (model_index.json: StableDiffusionPipeline) -> one
+                   GGUF holding its text encoder, UNet, VAE and scheduler settings
      --projector K an input projector out of any checkpoint holding it (K: linear = NExT-GPT
                    llama_proj, mlp2x_gelu = LLaVA-1.5 mm_projector, qformer = BLIP-2), with
                    --prefix P for a non-default key prefix and --n-head N for the Q-Former
@@ -14,6 +16,7 @@
 #include "models/encoders/imagebind_convert.h"
 #include "models/llm/llama_convert.h"
 #include "models/projectors/projector.h"
+#include "pipeline/diffusers_convert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@ static int progress(int64_t done, int64_t total, const char *what, void *user) {
 static void convert_usage(FILE *f) {
     fprintf(f, "usage: any2any convert HF_DIR -o OUT.gguf [--type TYPE] [-t THREADS]\n"
                "       any2any convert --imagebind imagebind_huge.pth -o OUT.gguf [--type f16|f32|q8_0] [--bpe VOCAB.txt.gz] [--n-head N]\n"
+               "       any2any convert --diffusers SD_FOLDER -o OUT.gguf [--type f16|f32|q8_0]\n"
                "       any2any convert --projector linear|mlp2x_gelu|qformer CKPT -o OUT.gguf [--type T] [--prefix P] [--n-head N]\n"
                "  HF_DIR: a Hugging Face folder (config.json model_type llama or qwen2; model.safetensors,\n"
                "          sharded model-*.safetensors or pytorch_model*.bin; tokenizer.model or tokenizer.json)\n"
@@ -42,7 +46,7 @@ static void convert_usage(FILE *f) {
 int cli_convert(int argc, char **argv) {
     const char *in = NULL, *out = NULL, *type = "f16", *proj_kind = NULL, *prefix = NULL, *bpe = NULL;
     int threads = 0, n_head = 0;
-    bool imagebind = false;
+    bool imagebind = false, diffusers = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             convert_usage(stdout);
@@ -52,6 +56,7 @@ int cli_convert(int argc, char **argv) {
         else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--outfile")) && i + 1 < argc) out = argv[++i];
         else if ((!strcmp(argv[i], "--type") || !strcmp(argv[i], "--outtype")) && i + 1 < argc) type = argv[++i];
         else if (!strcmp(argv[i], "--imagebind")) imagebind = true;
+        else if (!strcmp(argv[i], "--diffusers")) diffusers = true;
         else if (!strcmp(argv[i], "--projector") && i + 1 < argc) proj_kind = argv[++i];
         else if (!strcmp(argv[i], "--prefix") && i + 1 < argc) prefix = argv[++i];
         else if (!strcmp(argv[i], "--n-head") && i + 1 < argc) n_head = atoi(argv[++i]);
@@ -93,6 +98,13 @@ int cli_convert(int argc, char **argv) {
             p.bpe_path = bpe;
             p.vision_n_head = p.audio_n_head = p.text_n_head = n_head;
             st = a2a_imagebind_convert(ctx, in, out, &p);
+        } else if (diffusers) {
+            a2a_diffusers_convert_params p = a2a_diffusers_convert_default_params();
+            p.weight_type = (a2a_type)t;
+            p.conv_type = t == A2A_TYPE_F32 ? A2A_TYPE_F32 : A2A_TYPE_F16;
+            p.tp = tp;
+            p.progress = progress;
+            st = a2a_diffusers_convert(ctx, in, out, &p);
         } else if (proj_kind) {
             a2a_projector_convert_params p = a2a_projector_convert_default_params();
             p.type = (a2a_type)t;

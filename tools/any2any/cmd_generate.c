@@ -13,6 +13,14 @@ static int usage(void) {
 }
 
 int cli_generate(int argc, char **argv) {
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--kind")) {
+            if (!strcmp(argv[i + 1], "image")) return cli_generate_image(argc, argv);
+            if (strcmp(argv[i + 1], "text") != 0) {
+                fprintf(stderr, "any2any generate: --kind %s is not available yet (text, image)\n", argv[i + 1]);
+                return 2;
+            }
+        }
     cli_llm_opts o;
     cli_llm_opts_init(&o);
     const char *prompt = NULL;
@@ -21,6 +29,7 @@ int cli_generate(int argc, char **argv) {
         if (r < 0) return 2;
         if (r) continue;
         if ((!strcmp(argv[i], "-p") || !strcmp(argv[i], "--prompt")) && i + 1 < argc) prompt = argv[++i];
+        else if (!strcmp(argv[i], "--kind") && i + 1 < argc) i++;
         else return usage();
     }
     if (!o.model || !prompt) return usage();

@@ -194,12 +194,14 @@ static void ld_mid(loader *l, vae_mid *m, const a2a_vae_config *c, const char *p
     }
 }
 
-static a2a_status load_config(a2a_ctx *ctx, const a2a_gguf *g, a2a_vae_config *c) {
+/* Config from the metadata; the architecture must be VAE_ARCH unless the VAE is one component
+   (tensor-name prefix) of a pipeline file. */
+static a2a_status load_config(a2a_ctx *ctx, const a2a_gguf *g, bool component, a2a_vae_config *c) {
     memset(c, 0, sizeof *c);
     const char *arch;
     size_t al;
     a2a_status st = a2a_gguf_get_str(ctx, g, "general.architecture", &arch, &al);
-    if (st == A2A_OK && !(al == strlen(VAE_ARCH) && memcmp(arch, VAE_ARCH, al) == 0))
+    if (!component && st == A2A_OK && !(al == strlen(VAE_ARCH) && memcmp(arch, VAE_ARCH, al) == 0))
         return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "vae: general.architecture is '%.*s', expected '" VAE_ARCH "'",
                         (int)(al > 64 ? 64 : al), arch);
     a2a_gguf_vtype et;
@@ -238,7 +240,7 @@ a2a_status a2a_vae_load_gguf(a2a_ctx *ctx, const a2a_gguf *g, const char *prefix
     *out = NULL;
     a2a_vae *m = calloc(1, sizeof *m);
     if (!m) return a2a_fail(ctx, A2A_ERR_NOMEM, "vae: out of memory");
-    a2a_status st = load_config(ctx, g, &m->cfg);
+    a2a_status st = load_config(ctx, g, prefix && prefix[0], &m->cfg);
     if (st != A2A_OK) {
         free(m);
         return st;
@@ -1003,7 +1005,9 @@ static void modern_name(const char *in, char *out, size_t cap) {
     }
 }
 
-a2a_status a2a_vae_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gguf, const a2a_vae_convert_params *pp) {
+a2a_status a2a_vae_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const char *src_dir, const char *prefix,
+                               const a2a_vae_convert_params *pp) {
+    if (!prefix) prefix = "";
     a2a_vae_convert_params p = pp ? *pp : a2a_vae_convert_default_params();
     if (!(p.conv_type == A2A_TYPE_F32 || p.conv_type == A2A_TYPE_F16))
         return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "vae convert: conv weights as %s (F32 or F16)", a2a_type_name(p.conv_type));
@@ -1029,18 +1033,10 @@ a2a_status a2a_vae_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gg
     }
     if (!wf) return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "vae convert: no diffusion_pytorch_model.safetensors/.bin in %s", src_dir);
 
-    a2a_gguf_writer *w = NULL;
     const int64_t n = a2a_weights_n_tensors(wf);
-    void **bufs = calloc((size_t)(n > 0 ? n : 1), sizeof(void *));
-    if (!bufs || (st = a2a_gguf_writer_new(ctx, &w)) != A2A_OK) {
-        if (!bufs) st = a2a_fail(ctx, A2A_ERR_NOMEM, "vae convert: out of memory");
-        goto done;
-    }
     int32_t boc[A2A_VAE_MAX_BLOCKS];
     for (int i = 0; i < c.n_blocks; i++) boc[i] = c.block_out_channels[i];
-    if ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", VAE_ARCH)) ||
-        (st = a2a_gguf_writer_set_str(ctx, w, "general.name", "AutoencoderKL")) ||
-        (st = a2a_gguf_writer_set_u32(ctx, w, VAE_ARCH ".in_channels", (uint32_t)c.in_channels)) ||
+    if ((st = a2a_gguf_writer_set_u32(ctx, w, VAE_ARCH ".in_channels", (uint32_t)c.in_channels)) ||
         (st = a2a_gguf_writer_set_u32(ctx, w, VAE_ARCH ".out_channels", (uint32_t)c.out_channels)) ||
         (st = a2a_gguf_writer_set_u32(ctx, w, VAE_ARCH ".latent_channels", (uint32_t)c.latent_channels)) ||
         (st = a2a_gguf_writer_set_u32(ctx, w, VAE_ARCH ".layers_per_block", (uint32_t)c.layers_per_block)) ||
@@ -1056,11 +1052,12 @@ a2a_status a2a_vae_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gg
         goto done;
     for (int64_t i = 0; i < n; i++) {
         const a2a_tensor *t = a2a_weights_tensor(wf, i);
-        char name[256];
-        modern_name(t->name, name, sizeof name);
-        if (strlen(name) >= VAE_NAME_MAX) {
-            st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "vae convert: tensor name '%s' is %zu bytes (GGUF allows %d)", name,
-                          strlen(name), VAE_NAME_MAX - 1);
+        char base[256], name[512];
+        modern_name(t->name, base, sizeof base);
+        snprintf(name, sizeof name, "%s%s", prefix, base);
+        if (strlen(name) >= VAE_NAME_MAX + strlen(prefix)) {
+            st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "vae convert: tensor name '%s' is %zu bytes (at most %d)", base,
+                          strlen(base), VAE_NAME_MAX - 1);
             goto done;
         }
         if (!(t->type == A2A_TYPE_F32 || t->type == A2A_TYPE_F16 || t->type == A2A_TYPE_BF16)) {
@@ -1072,7 +1069,7 @@ a2a_status a2a_vae_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gg
         int nd = t->n_dims;
         int64_t ne[A2A_MAX_DIMS];
         for (int d = 0; d < A2A_MAX_DIMS; d++) ne[d] = t->ne[d];
-        const bool attn = strstr(name, ".attentions.") != NULL && !strstr(name, "group_norm");
+        const bool attn = strstr(base, ".attentions.") != NULL && !strstr(base, "group_norm");
         if (attn && nd == 4 && ne[0] == 1 && ne[1] == 1) { /* 1x1 conv form of a linear */
             ne[0] = t->ne[2];
             ne[1] = t->ne[3];
@@ -1088,24 +1085,34 @@ a2a_status a2a_vae_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gg
         if (nd >= 2) dt = attn ? p.attn_type : p.conv_type;
         if (ne[0] % a2a_type_info(dt)->blck) dt = A2A_TYPE_F16;
         src.name = t->name;
-        const void *data = t->data;
-        if (!(dt == t->type && a2a_tensor_is_contiguous(t))) {
-            size_t row, bytes;
-            if (!a2a_row_size(dt, ne[0], &row) || !a2a_mul_ok(row, (size_t)a2a_tensor_nrows(&src), &bytes) ||
-                !(bufs[i] = malloc(bytes ? bytes : 1))) {
-                st = a2a_fail(ctx, A2A_ERR_NOMEM, "vae convert: cannot allocate %s for '%s'", a2a_type_name(dt), name);
-                goto done;
-            }
-            if ((st = a2a_convert_rows(ctx, p.tp, &src, dt, bufs[i]))) goto done;
-            data = bufs[i];
+        /* always a copy the writer keeps: the source file is closed before w is written */
+        size_t row, bytes;
+        void *buf = NULL;
+        if (!a2a_row_size(dt, ne[0], &row) || !a2a_mul_ok(row, (size_t)a2a_tensor_nrows(&src), &bytes) ||
+            !(buf = malloc(bytes ? bytes : 1))) {
+            st = a2a_fail(ctx, A2A_ERR_NOMEM, "vae convert: cannot allocate %s for '%s'", a2a_type_name(dt), name);
+            goto done;
         }
-        if ((st = a2a_gguf_writer_add_tensor(ctx, w, name, dt, nd, ne, data))) goto done;
+        if ((st = a2a_gguf_writer_keep(ctx, w, buf)) || (st = a2a_convert_rows(ctx, p.tp, &src, dt, buf))) goto done;
+        if ((st = a2a_gguf_writer_add_tensor(ctx, w, name, dt, nd, ne, buf))) goto done;
         if (p.progress && p.progress(i + 1, n, name, p.user)) {
             st = a2a_fail(ctx, A2A_ERR_CANCELLED, "vae convert: cancelled");
             goto done;
         }
     }
-    if ((st = a2a_gguf_writer_write(ctx, w, out_gguf)) != A2A_OK) goto done;
+done:
+    a2a_weights_close(wf);
+    return st;
+}
+
+a2a_status a2a_vae_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gguf, const a2a_vae_convert_params *p) {
+    a2a_gguf_writer *w = NULL;
+    a2a_status st = a2a_gguf_writer_new(ctx, &w);
+    if (!st && ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", VAE_ARCH)) ||
+                (st = a2a_gguf_writer_set_str(ctx, w, "general.name", "AutoencoderKL")) ||
+                (st = a2a_vae_convert_add(ctx, w, src_dir, "", p)) || (st = a2a_gguf_writer_write(ctx, w, out_gguf))))
+        goto done;
+    if (st) goto done;
     /* check the result loads (names, shapes, config) before reporting success */
     a2a_vae *vae;
     if ((st = a2a_vae_load(ctx, out_gguf, &vae)) != A2A_OK) {
@@ -1115,10 +1122,6 @@ a2a_status a2a_vae_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gg
     }
     a2a_vae_free(vae);
 done:
-    if (bufs)
-        for (int64_t i = 0; i < n; i++) free(bufs[i]);
-    free(bufs);
     a2a_gguf_writer_free(w);
-    a2a_weights_close(wf);
     return st;
 }

@@ -161,4 +161,12 @@ a2a_vae_convert_params a2a_vae_convert_default_params(void);
    A2A_ERR_SHAPE, A2A_ERR_CANCELLED, A2A_ERR_IO, A2A_ERR_NOMEM. */
 a2a_status a2a_vae_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gguf, const a2a_vae_convert_params *p);
 
+struct a2a_gguf_writer;
+/* Add the VAE of a diffusers folder to the caller's writer w (a pipeline file): tensors named
+   prefix + state_dict name, metadata autoencoder_kl.*; converted copies are kept by w
+   (a2a_gguf_writer_keep), so src_dir's files may go away before w is written. Load it back
+   with a2a_vae_load_gguf(g, prefix). Errors as a2a_vae_convert. */
+a2a_status a2a_vae_convert_add(a2a_ctx *ctx, struct a2a_gguf_writer *w, const char *src_dir, const char *prefix,
+                               const a2a_vae_convert_params *p);
+
 #endif
