@@ -9,6 +9,7 @@
 #include "models/diffusion/unet2d.h"
 #include "models/text_encoders/clip_text.h"
 #include "models/vae/autoencoder_kl.h"
+#include "pipeline/scheduler_config.h"
 #include "pipeline/sd_pipeline.h"
 
 a2a_diffusers_convert_params a2a_diffusers_convert_default_params(void) {
@@ -23,45 +24,6 @@ a2a_diffusers_convert_params a2a_diffusers_convert_default_params(void) {
 static const char *join(char *buf, size_t cap, const char *dir, const char *sub) {
     snprintf(buf, cap, "%s/%s", dir, sub);
     return buf;
-}
-
-/* Copy the scheduler_config.json fields the pipelines use into sd.scheduler.* keys. */
-static a2a_status scheduler_keys(a2a_ctx *ctx, a2a_gguf_writer *w, const char *dir) {
-    char path[4096];
-    a2a_json *doc = NULL;
-    a2a_status st = a2a_json_parse_file(ctx, join(path, sizeof path, dir, "scheduler/scheduler_config.json"), &doc);
-    if (st != A2A_OK) return st;
-    const a2a_json_value *r = a2a_json_root(doc);
-    static const char *const strs[] = {"_class_name", "beta_schedule", "prediction_type", "timestep_spacing"};
-    static const char *const keys[] = {"sd.scheduler.class", "sd.scheduler.beta_schedule", "sd.scheduler.prediction_type",
-                                       "sd.scheduler.timestep_spacing"};
-    for (int i = 0; i < 4 && st == A2A_OK; i++) {
-        const char *s = a2a_json_str(a2a_json_get(r, strs[i]));
-        if (s) st = a2a_gguf_writer_set_str(ctx, w, keys[i], s);
-    }
-    static const char *const nums[] = {"beta_start", "beta_end"};
-    for (int i = 0; i < 2 && st == A2A_OK; i++) {
-        const a2a_json_value *v = a2a_json_get(r, nums[i]);
-        char key[64];
-        snprintf(key, sizeof key, "sd.scheduler.%s", nums[i]);
-        if (v) st = a2a_gguf_writer_set_f32(ctx, w, key, (float)a2a_json_num(v));
-    }
-    static const char *const ints[] = {"num_train_timesteps", "steps_offset"};
-    for (int i = 0; i < 2 && st == A2A_OK; i++) {
-        int64_t v;
-        char key[64];
-        snprintf(key, sizeof key, "sd.scheduler.%s", ints[i]);
-        if (a2a_json_int(a2a_json_get(r, ints[i]), &v)) st = a2a_gguf_writer_set_i32(ctx, w, key, (int32_t)v);
-    }
-    static const char *const bools[] = {"set_alpha_to_one", "clip_sample"};
-    for (int i = 0; i < 2 && st == A2A_OK; i++) {
-        const a2a_json_value *v = a2a_json_get(r, bools[i]);
-        char key[64];
-        snprintf(key, sizeof key, "sd.scheduler.%s", bools[i]);
-        if (v && (a2a_json_kind_of(v) == A2A_JSON_TRUE || a2a_json_kind_of(v) == A2A_JSON_FALSE)) st = a2a_gguf_writer_set_bool(ctx, w, key, a2a_json_bool_or(v, false));
-    }
-    a2a_json_free(doc);
-    return st;
 }
 
 /* Add the three Stable Diffusion components and the scheduler to w. */
@@ -89,7 +51,7 @@ static a2a_status add_sd(a2a_ctx *ctx, a2a_gguf_writer *w, const char *dir, cons
         (st = a2a_clip_text_convert_add(ctx, w, join(sub, sizeof sub, dir, "text_encoder"), "text_encoder.", &tp)) ||
         (st = a2a_unet2d_convert_add(ctx, w, join(sub, sizeof sub, dir, "unet"), "unet.", &up)) ||
         (st = a2a_vae_convert_add(ctx, w, join(sub, sizeof sub, dir, "vae"), "vae.", &vp)) ||
-        (st = scheduler_keys(ctx, w, dir)))
+        (st = a2a_scheduler_config_write(ctx, w, dir, "sd.scheduler")))
         return st;
     return A2A_OK;
 }

@@ -76,6 +76,10 @@ typedef struct a2a_sd_params {
 
 a2a_sd_params a2a_sd_default_params(void);
 
+/* The scheduler a run with sched_kind uses (-1: the file's; else that kind from the file's
+   betas/prediction type/spacing, as diffusers' Kind.from_config). */
+a2a_status a2a_sd_scheduler(a2a_ctx *ctx, const a2a_sd *sd, int kind, a2a_scheduler_params *out);
+
 /* Run the pipeline. *pixels (malloc'd, caller frees) receives [3][height][width] floats in
    [-1, 1] (unclamped VAE output), *w and *h the size. Errors: A2A_ERR_INVALID_ARG (bad sizes,
    steps, strength, a prompt without a text encoder, neither prompt nor cond), A2A_ERR_CANCELLED,
