@@ -20,6 +20,70 @@ static a2a_status resolve(a2a_ctx *ctx, const char *manifest, const char *dir, c
     return A2A_OK;
 }
 
+const char *a2a_out_modality_name(int m) {
+    static const char *const names[A2A_OUT_N] = {"image", "video", "audio"};
+    return m >= 0 && m < A2A_OUT_N ? names[m] : "?";
+}
+
+/* NExT-GPT's signal tokens: [IMG0..3], [VID0..23], [AUD0..7]. */
+static void default_signals(a2a_bundle_spec *b) {
+    static const char *const stem[A2A_OUT_N] = {"IMG", "VID", "AUD"};
+    static const int count[A2A_OUT_N] = {4, 24, 8};
+    for (int m = 0; m < A2A_OUT_N; m++) {
+        b->n_signal[m] = count[m];
+        for (int i = 0; i < count[m]; i++) snprintf(b->signal_tokens[m][i], A2A_BUNDLE_TOKEN_MAX, "[%s%d]", stem[m], i);
+    }
+}
+
+/* The per-modality object field `field` ({"image": ..., "video": ..., "audio": ...}) of paths. */
+static a2a_status read_paths(a2a_ctx *ctx, const char *manifest, const char *dir, const a2a_json_value *root,
+                             const char *field, char (*dst)[A2A_BUNDLE_PATH_MAX]) {
+    const a2a_json_value *o = a2a_json_get(root, field);
+    if (!o) return A2A_OK;
+    if (!a2a_json_is_object(o)) return a2a_fail(ctx, A2A_ERR_FORMAT, "%s: \"%s\" must be an object", manifest, field);
+    for (size_t i = 0; i < a2a_json_len(o); i++) {
+        const char *k = a2a_json_key_at(o, i);
+        int m = -1;
+        for (int j = 0; j < A2A_OUT_N; j++)
+            if (k && !strcmp(k, a2a_out_modality_name(j))) m = j;
+        if (m < 0) return a2a_fail(ctx, A2A_ERR_FORMAT, "%s: \"%s\" has an unknown modality (image, video, audio)", manifest, field);
+        const char *s = a2a_json_str(a2a_json_at(o, i));
+        char what[64];
+        snprintf(what, sizeof what, "%s.%s", field, k);
+        if (!s || !s[0]) return a2a_fail(ctx, A2A_ERR_FORMAT, "%s: \"%s\" must be a path", manifest, what);
+        a2a_status st = resolve(ctx, manifest, dir, what, s, dst[m]);
+        if (st != A2A_OK) return st;
+    }
+    return A2A_OK;
+}
+
+/* signal_tokens: {"image": ["[IMG0]", ...], ...} replacing the defaults per modality. */
+static a2a_status read_signals(a2a_ctx *ctx, const char *manifest, const a2a_json_value *root, a2a_bundle_spec *b) {
+    const a2a_json_value *o = a2a_json_get(root, "signal_tokens");
+    if (!o) return A2A_OK;
+    if (!a2a_json_is_object(o)) return a2a_fail(ctx, A2A_ERR_FORMAT, "%s: \"signal_tokens\" must be an object", manifest);
+    for (size_t i = 0; i < a2a_json_len(o); i++) {
+        const char *k = a2a_json_key_at(o, i);
+        int m = -1;
+        for (int j = 0; j < A2A_OUT_N; j++)
+            if (k && !strcmp(k, a2a_out_modality_name(j))) m = j;
+        const a2a_json_value *arr = a2a_json_at(o, i);
+        if (m < 0 || a2a_json_kind_of(arr) != A2A_JSON_ARRAY || a2a_json_len(arr) < 1 ||
+            a2a_json_len(arr) > A2A_BUNDLE_MAX_SIGNAL)
+            return a2a_fail(ctx, A2A_ERR_FORMAT, "%s: signal_tokens.%s must be a list of 1..%d token strings", manifest,
+                            k ? k : "?", A2A_BUNDLE_MAX_SIGNAL);
+        b->n_signal[m] = (int)a2a_json_len(arr);
+        for (size_t t = 0; t < a2a_json_len(arr); t++) {
+            const char *s = a2a_json_str(a2a_json_at(arr, t));
+            if (!s || !s[0] || strlen(s) >= A2A_BUNDLE_TOKEN_MAX)
+                return a2a_fail(ctx, A2A_ERR_FORMAT, "%s: signal_tokens.%s[%zu] must be a token text of 1..%d bytes",
+                                manifest, k, t, A2A_BUNDLE_TOKEN_MAX - 1);
+            snprintf(b->signal_tokens[m][t], A2A_BUNDLE_TOKEN_MAX, "%s", s);
+        }
+    }
+    return A2A_OK;
+}
+
 a2a_status a2a_bundle_read(a2a_ctx *ctx, const char *path, a2a_bundle_spec *out) {
     memset(out, 0, sizeof *out);
     char manifest[A2A_BUNDLE_PATH_MAX];
@@ -70,6 +134,11 @@ a2a_status a2a_bundle_read(a2a_ctx *ctx, const char *path, a2a_bundle_spec *out)
         }
         if ((st = resolve(ctx, manifest, out->dir, fields[i], s, dst[i])) != A2A_OK) goto done;
     }
+    default_signals(out);
+    if ((st = read_paths(ctx, manifest, out->dir, root, "output_projectors", out->output_projector)) != A2A_OK ||
+        (st = read_paths(ctx, manifest, out->dir, root, "generators", out->generator)) != A2A_OK ||
+        (st = read_signals(ctx, manifest, root, out)) != A2A_OK)
+        goto done;
     snprintf(out->prompt_format, sizeof out->prompt_format, "nextgpt");
     if (pf) {
         const char *s = a2a_json_str(pf);

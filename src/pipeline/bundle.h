@@ -6,18 +6,27 @@
          "llm": "vicuna-7b.q8_0.gguf",             required
          "encoder": "imagebind_huge.f16.gguf",      optional (no media input without it)
          "input_projector": "llama_proj.gguf",      optional (required with an encoder for run)
-         "prompt_format": "nextgpt"                 "nextgpt" (default)
+         "prompt_format": "nextgpt",                "nextgpt" (default)
+         "output_projectors": {"image": "textfc_image.gguf", "video": ..., "audio": ...},
+         "generators": {"image": "sd15.gguf", "video": "zeroscope.gguf", "audio": "audioldm.gguf"},
+         "signal_tokens": {"image": ["[IMG0]", ...], ...}   default: NExT-GPT's [IMG0..3],
+                                                            [VID0..23], [AUD0..7]
        }
+   A modality produces media when it has both an output projector and a generator.
 
-   `-m PATH` takes the manifest itself or a folder holding bundle.json. The generation side
-   (signal tokens, output projectors, generators) joins this manifest with the NExT-GPT
-   end-to-end work. */
+   `-m PATH` takes the manifest itself or a folder holding bundle.json. */
 #ifndef A2A_PIPELINE_BUNDLE_H
 #define A2A_PIPELINE_BUNDLE_H
 
 #include "core/status.h"
 
 #define A2A_BUNDLE_PATH_MAX 4096
+#define A2A_BUNDLE_MAX_SIGNAL 64   /* signal tokens per modality */
+#define A2A_BUNDLE_TOKEN_MAX 32    /* bytes per signal token text */
+
+/* Output modalities, in manifest order. */
+typedef enum a2a_out_modality { A2A_OUT_IMAGE = 0, A2A_OUT_VIDEO = 1, A2A_OUT_AUDIO = 2, A2A_OUT_N = 3 } a2a_out_modality;
+const char *a2a_out_modality_name(int m); /* "image", "video", "audio" */
 
 typedef struct a2a_bundle_spec {
     char dir[A2A_BUNDLE_PATH_MAX];              /* folder the relative paths are resolved in */
@@ -25,6 +34,10 @@ typedef struct a2a_bundle_spec {
     char encoder[A2A_BUNDLE_PATH_MAX];
     char input_projector[A2A_BUNDLE_PATH_MAX];
     char prompt_format[32];                     /* "nextgpt" */
+    char output_projector[A2A_OUT_N][A2A_BUNDLE_PATH_MAX]; /* "" when absent */
+    char generator[A2A_OUT_N][A2A_BUNDLE_PATH_MAX];        /* "" when absent */
+    char signal_tokens[A2A_OUT_N][A2A_BUNDLE_MAX_SIGNAL][A2A_BUNDLE_TOKEN_MAX];
+    int n_signal[A2A_OUT_N];
 } a2a_bundle_spec;
 
 /* Read a manifest (a file, or a folder with bundle.json). Errors name the file and the field:

@@ -7,7 +7,10 @@
 #include "io/gguf.h"
 #include "io/json.h"
 #include "models/diffusion/unet2d.h"
+#include "models/text_encoders/clap_text.h"
 #include "models/text_encoders/clip_text.h"
+#include "models/vocoder/hifigan.h"
+#include "pipeline/audioldm_pipeline.h"
 #include "models/vae/autoencoder_kl.h"
 #include "pipeline/scheduler_config.h"
 #include "pipeline/sd_pipeline.h"
@@ -56,6 +59,56 @@ static a2a_status add_sd(a2a_ctx *ctx, a2a_gguf_writer *w, const char *dir, cons
     return A2A_OK;
 }
 
+/* Add AudioLDM's CLAP text branch, UNet, mel VAE, vocoder and scheduler to w. */
+static a2a_status add_audioldm(a2a_ctx *ctx, a2a_gguf_writer *w, const char *dir, const a2a_diffusers_convert_params *p) {
+    char sub[4096];
+    a2a_clap_text_convert_params tp = a2a_clap_text_convert_default_params();
+    tp.weight_type = p->weight_type;
+    tp.tp = p->tp;
+    tp.progress = p->progress;
+    tp.user = p->user;
+    a2a_unet2d_convert_params up = a2a_unet2d_convert_default_params();
+    up.conv_type = p->conv_type;
+    up.linear_type = p->weight_type;
+    up.tp = p->tp;
+    up.progress = p->progress;
+    up.user = p->user;
+    a2a_vae_convert_params vp = a2a_vae_convert_default_params();
+    vp.conv_type = p->conv_type;
+    vp.attn_type = p->weight_type;
+    vp.tp = p->tp;
+    vp.progress = p->progress;
+    vp.user = p->user;
+    a2a_hifigan_convert_params hp = a2a_hifigan_convert_default_params();
+    hp.conv_type = p->conv_type;
+    hp.tp = p->tp;
+    hp.progress = p->progress;
+    hp.user = p->user;
+    a2a_status st;
+    if ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", A2A_AUDIOLDM_ARCH)) ||
+        (st = a2a_clap_text_convert_add(ctx, w, join(sub, sizeof sub, dir, "text_encoder"), "text_encoder.", &tp)) ||
+        (st = a2a_unet2d_convert_add(ctx, w, join(sub, sizeof sub, dir, "unet"), "unet.", &up)) ||
+        (st = a2a_vae_convert_add(ctx, w, join(sub, sizeof sub, dir, "vae"), "vae.", &vp)) ||
+        (st = a2a_hifigan_convert_add(ctx, w, join(sub, sizeof sub, dir, "vocoder"), "vocoder.", &hp)) ||
+        (st = a2a_scheduler_config_write(ctx, w, dir, "audioldm.scheduler")))
+        return st;
+    return A2A_OK;
+}
+
+/* Load the converted file back (every component checked) before reporting success. */
+static a2a_status check_loads(a2a_ctx *ctx, const char *arch, const char *path) {
+    if (!strcmp(arch, A2A_AUDIOLDM_ARCH)) {
+        a2a_audioldm *m = NULL;
+        a2a_status st = a2a_audioldm_load(ctx, path, &m);
+        a2a_audioldm_free(m);
+        return st;
+    }
+    a2a_sd *sd = NULL;
+    a2a_status st = a2a_sd_load(ctx, path, &sd);
+    a2a_sd_free(sd);
+    return st;
+}
+
 a2a_status a2a_diffusers_convert(a2a_ctx *ctx, const char *dir, const char *out_gguf,
                                  const a2a_diffusers_convert_params *pp) {
     a2a_diffusers_convert_params p = pp ? *pp : a2a_diffusers_convert_default_params();
@@ -73,23 +126,25 @@ a2a_status a2a_diffusers_convert(a2a_ctx *ctx, const char *dir, const char *out_
         goto done;
     }
     if ((st = a2a_gguf_writer_new(ctx, &w)) != A2A_OK) goto done;
+    const char *arch = A2A_SD_ARCH;
     if (!strcmp(cls, "StableDiffusionPipeline") || !strcmp(cls, "StableDiffusionImg2ImgPipeline")) {
         if ((st = add_sd(ctx, w, dir, &p)) != A2A_OK) goto done;
+    } else if (!strcmp(cls, "AudioLDMPipeline")) {
+        arch = A2A_AUDIOLDM_ARCH;
+        if ((st = add_audioldm(ctx, w, dir, &p)) != A2A_OK) goto done;
     } else {
-        st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "diffusers convert: pipeline %s is not supported (StableDiffusionPipeline)",
-                      cls);
+        st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED,
+                      "diffusers convert: pipeline %s is not supported (StableDiffusionPipeline, AudioLDMPipeline)", cls);
         goto done;
     }
     if ((st = a2a_gguf_writer_set_str(ctx, w, "general.name", cls)) ||
         (st = a2a_gguf_writer_write(ctx, w, out_gguf)))
         goto done;
-    a2a_sd *sd = NULL;
-    if ((st = a2a_sd_load(ctx, out_gguf, &sd)) != A2A_OK) {
+    if ((st = check_loads(ctx, arch, out_gguf)) != A2A_OK) {
         a2a_error_prefix(ctx, "diffusers convert: the converted %s does not load", out_gguf);
         remove(out_gguf);
         goto done;
     }
-    a2a_sd_free(sd);
 done:
     a2a_gguf_writer_free(w);
     a2a_json_free(doc);

@@ -8,7 +8,12 @@
      scheduler/scheduler_config.json -> sd.scheduler.* keys (class, num_train_timesteps,
                                   beta_start, beta_end, beta_schedule, prediction_type,
                                   steps_offset, set_alpha_to_one, clip_sample, timestep_spacing)
-   Load the result with a2a_sd_load (pipeline/sd_pipeline.h). */
+   Load the result with a2a_sd_load (pipeline/sd_pipeline.h).
+
+   AudioLDMPipeline -> general.architecture "audioldm": text_encoder/ + tokenizer/ (CLAP text
+   branch, RoBERTa vocabulary) -> "text_encoder.", unet/ -> "unet.", vae/ (mel VAE) -> "vae.",
+   vocoder/ (SpeechT5HifiGan) -> "vocoder.", scheduler -> audioldm.scheduler.* keys. Load it with
+   a2a_audioldm_load (pipeline/audioldm_pipeline.h). */
 #ifndef A2A_PIPELINE_DIFFUSERS_CONVERT_H
 #define A2A_PIPELINE_DIFFUSERS_CONVERT_H
 

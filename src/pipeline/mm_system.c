@@ -4,8 +4,66 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool a2a_mm_system_can_generate(const a2a_mm_system *sys, int m) {
+    if (m < 0 || m >= A2A_OUT_N || !sys->n_signal[m] || !sys->out_proj[m]) return false;
+    return m == A2A_OUT_IMAGE ? sys->image_gen != NULL : m == A2A_OUT_AUDIO ? sys->audio_gen != NULL : false;
+}
+
+/* Load the output projectors and generators the spec names and check every joint by name. */
+static a2a_status load_generation(a2a_ctx *ctx, const a2a_bundle_spec *spec, a2a_mm_system *sys) {
+    const int32_t n_embd = sys->llm->hp.n_embd;
+    a2a_status st = A2A_OK;
+    for (int m = 0; m < A2A_OUT_N && st == A2A_OK; m++) {
+        const char *name = a2a_out_modality_name(m);
+        const bool wanted = spec->output_projector[m][0] || spec->generator[m][0];
+        /* signal token ids: all present, or none (the modality is then unavailable) */
+        int found = 0;
+        for (int i = 0; i < spec->n_signal[m]; i++) {
+            const char *t = spec->signal_tokens[m][i];
+            sys->signal_ids[m][i] = a2a_vocab_find(sys->llm->vocab, t, strlen(t));
+            if (sys->signal_ids[m][i] >= 0) found++;
+        }
+        if (found == spec->n_signal[m]) sys->n_signal[m] = found;
+        else if (found > 0 || wanted)
+            return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "bundle: the LLM %s has %d of the %d %s signal tokens (%s ...)",
+                            spec->llm, found, spec->n_signal[m], name, spec->signal_tokens[m][0]);
+        if (!wanted) continue;
+        if (!spec->output_projector[m][0] || !spec->generator[m][0])
+            return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "bundle: %s output needs both an output projector and a generator",
+                            name);
+        if ((st = a2a_textfc_load(ctx, spec->output_projector[m], &sys->out_proj[m])) != A2A_OK) break;
+        const a2a_textfc *fc = sys->out_proj[m];
+        if (a2a_textfc_in_dim(fc) != n_embd)
+            return a2a_fail(ctx, A2A_ERR_SHAPE, "bundle: the %s output projector takes %lld-wide states, the LLM is %d wide",
+                            name, (long long)a2a_textfc_in_dim(fc), n_embd);
+        if (a2a_textfc_n_in_tokens(fc) != sys->n_signal[m])
+            return a2a_fail(ctx, A2A_ERR_SHAPE, "bundle: the %s output projector takes %lld signal tokens, the bundle has %d",
+                            name, (long long)a2a_textfc_n_in_tokens(fc), sys->n_signal[m]);
+        const int64_t width = a2a_textfc_out_dim(fc), n_out = a2a_textfc_n_out_tokens(fc);
+        if (m == A2A_OUT_IMAGE) {
+            if ((st = a2a_sd_load(ctx, spec->generator[m], &sys->image_gen)) != A2A_OK) break;
+            if (width != a2a_unet2d_context_dim(sys->image_gen->unet) || n_out > 77)
+                return a2a_fail(ctx, A2A_ERR_SHAPE,
+                                "bundle: the image output projector gives %lld x %lld, the image generator takes up to 77 x %d",
+                                (long long)n_out, (long long)width, a2a_unet2d_context_dim(sys->image_gen->unet));
+        } else if (m == A2A_OUT_AUDIO) {
+            if ((st = a2a_audioldm_load(ctx, spec->generator[m], &sys->audio_gen)) != A2A_OK) break;
+            const int need = a2a_unet2d_get_config(sys->audio_gen->unet)->class_input_dim;
+            if (width * n_out != need)
+                return a2a_fail(ctx, A2A_ERR_SHAPE, "bundle: the audio output projector gives %lld x %lld, AudioLDM takes %d",
+                                (long long)n_out, (long long)width, need);
+        } else {
+            return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "bundle: video generation (Zeroscope) is not available yet");
+        }
+    }
+    return st;
+}
+
 void a2a_mm_system_free(a2a_mm_system *sys) {
     if (!sys) return;
+    for (int m = 0; m < A2A_OUT_N; m++) a2a_textfc_free(sys->out_proj[m]);
+    a2a_sd_free(sys->image_gen);
+    a2a_audioldm_free(sys->audio_gen);
     a2a_projector_free(sys->proj);
     a2a_imagebind_free(sys->enc);
     a2a_llm_free(sys->llm);
@@ -43,6 +101,7 @@ a2a_status a2a_mm_system_load(a2a_ctx *ctx, const a2a_bundle_spec *spec, a2a_mm_
     } else if (st == A2A_OK && spec->input_projector[0]) {
         st = a2a_fail(ctx, A2A_ERR_NOT_FOUND, "bundle: an \"input_projector\" without an \"encoder\"");
     }
+    if (st == A2A_OK) st = load_generation(ctx, spec, sys);
     if (st != A2A_OK) {
         a2a_mm_system_free(sys);
         return st;

@@ -1,12 +1,17 @@
-/* Internal: a loaded multimodal system (the perception half of a bundle for now): LLM +
-   ImageBind encoder + input projector, checked to fit together before any work starts, and the
-   evaluation of a multimodal prompt (chunks -> positions -> KV cache). */
+/* Internal: a loaded multimodal system (a bundle): LLM + ImageBind encoder + input projector
+   (perception) and, per output modality, the signal tokens, an output projector (TextFcLayer)
+   and a generator (Stable Diffusion / Zeroscope / AudioLDM pipeline file), all checked to fit
+   together before any work starts; and the evaluation of a multimodal prompt (chunks ->
+   positions -> KV cache). */
 #ifndef A2A_PIPELINE_MM_SYSTEM_H
 #define A2A_PIPELINE_MM_SYSTEM_H
 
 #include "models/encoders/imagebind.h"
 #include "models/llm/llama.h"
 #include "models/projectors/projector.h"
+#include "models/projectors/textfc.h"
+#include "pipeline/audioldm_pipeline.h"
+#include "pipeline/sd_pipeline.h"
 #include "pipeline/bundle.h"
 #include "pipeline/mm_prompt.h"
 #include "pipeline/perception.h"
@@ -16,7 +21,16 @@ typedef struct a2a_mm_system {
     a2a_llm_model *llm;        /* owned */
     a2a_imagebind *enc;        /* owned; NULL: text only */
     a2a_projector *proj;       /* owned; NULL iff enc is NULL */
+    /* generation side, per a2a_out_modality */
+    int32_t signal_ids[A2A_OUT_N][A2A_BUNDLE_MAX_SIGNAL]; /* LLM ids of the signal tokens */
+    int n_signal[A2A_OUT_N];   /* 0 when the LLM lacks that modality's signal tokens */
+    a2a_textfc *out_proj[A2A_OUT_N]; /* owned; NULL when absent */
+    a2a_sd *image_gen;         /* owned; NULL when absent */
+    a2a_audioldm *audio_gen;   /* owned; NULL when absent */
 } a2a_mm_system;
+
+/* True when modality m can produce media (signal tokens, output projector and generator). */
+bool a2a_mm_system_can_generate(const a2a_mm_system *sys, int m);
 
 /* Load every component a spec names and check the joints by name: the projector's input
    width equals the encoder's embedding width, its output width the LLM's n_embd, and the LLM

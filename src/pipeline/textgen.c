@@ -30,12 +30,21 @@ a2a_status a2a_textgen_run(a2a_ctx *ctx, a2a_llm_session *s, a2a_sampler *smp, c
     a2a_status st = A2A_OK;
     for (;;) {
         if (cancel && *cancel) { res->cancelled = true; break; }
-        if (p->n_predict > 0 && res->n_tokens >= p->n_predict) { res->hit_limit = true; break; }
-        int32_t tok = a2a_sampler_sample(smp, s->logits + (size_t)(s->n_out - 1) * s->m->hp.n_vocab);
-        if (tok == v->eos && !p->ignore_eos) { res->hit_eos = true; break; }
+        float *logits = s->logits + (size_t)(s->n_out - 1) * s->m->hp.n_vocab;
+        const float *hidden = s->hidden + (size_t)(s->n_out - 1) * s->m->hp.n_embd;
+        const a2a_textgen_hooks *hk = p->hooks;
+        int32_t tok = hk && hk->before ? hk->before(hk->user, logits, s->m->hp.n_vocab) : -1;
+        if (tok < 0) {
+            if (p->n_predict > 0 && res->n_tokens >= p->n_predict) { res->hit_limit = true; break; }
+            tok = a2a_sampler_sample(smp, logits);
+            if (tok == v->eos && !p->ignore_eos) { res->hit_eos = true; break; }
+        }
+        bool emit = true;
+        if (hk && hk->after) tok = hk->after(hk->user, tok, hidden, &emit);
+        if (tok < 0 || tok >= s->m->hp.n_vocab) { st = a2a_fail(ctx, A2A_ERR_INTERNAL, "textgen: hook gave token %d", tok); break; }
         a2a_sampler_accept(smp, tok);
         res->n_tokens++;
-        if ((st = a2a_detokenize_piece(ctx, v, tok, p->render_special, &res->text, &res->len, &cap))) break;
+        if (emit && (st = a2a_detokenize_piece(ctx, v, tok, p->render_special, &res->text, &res->len, &cap))) break;
         /* stop string: cut the reply there */
         size_t avail = res->len;
         if (sl) {

@@ -10,11 +10,24 @@
 /* Receives reply text as it is produced (always whole UTF-8 characters); return nonzero to stop. */
 typedef int (*a2a_text_fn)(const char *text, size_t len, void *user);
 
+/* Optional hooks that let a caller steer generation token by token (NExT-GPT's signal spans).
+   before: called before each token; may edit logits[n_vocab] (e.g. ban tokens); returns a token
+           id to force (no sampling, and the n_predict limit does not apply to it) or -1.
+   after:  called with the chosen token and prev_hidden, the last-layer hidden state (after the
+           final norm, n_embd floats) of the position that produced it; returns the token to use
+           (it may replace it) and sets *emit = false to keep that token out of the reply text. */
+typedef struct a2a_textgen_hooks {
+    int32_t (*before)(void *user, float *logits, int32_t n_vocab);
+    int32_t (*after)(void *user, int32_t tok, const float *prev_hidden, bool *emit);
+    void *user;
+} a2a_textgen_hooks;
+
 typedef struct a2a_textgen_params {
     int32_t n_predict;     /* max new tokens (<= 0: until EOS/stop/context end) */
     const char *stop;      /* stop string (not emitted), or NULL */
     bool render_special;   /* emit the text of control tokens */
     bool ignore_eos;       /* keep going past EOS (benchmarks) */
+    const a2a_textgen_hooks *hooks; /* NULL: plain sampling */
 } a2a_textgen_params;
 
 typedef struct a2a_textgen_result {

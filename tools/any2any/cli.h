@@ -12,4 +12,5 @@ int cli_convert(int argc, char **argv);
 int cli_embed(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_generate_image(int argc, char **argv);
+int cli_generate_audio(int argc, char **argv);
 #endif

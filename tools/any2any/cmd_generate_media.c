@@ -1,7 +1,9 @@
-/* any2any generate --kind image -m SD.gguf --prompt TEXT [options] -o OUT.png|.jpg:
-   text-to-image (and image-to-image with --init-image) with a Stable Diffusion pipeline file
-   (any2any convert --diffusers). A progress bar with the step rate and ETA goes to stderr;
-   Ctrl-C cancels cleanly and no output file appears. */
+/* any2any generate --kind image|audio -m PIPELINE.gguf --prompt TEXT [options] -o OUT:
+   image: text-to-image (and image-to-image with --init-image) with a Stable Diffusion pipeline
+          file -> .png / .jpg
+   audio: text-to-audio with an AudioLDM pipeline file -> .wav (32-bit float, or --pcm16)
+   (pipeline files come from any2any convert --diffusers). A progress bar with the step rate and
+   ETA goes to stderr; Ctrl-C cancels cleanly and no output file appears. */
 #include "cli.h"
 #include "llm_run.h"
 
@@ -12,9 +14,11 @@
 #include <string.h>
 
 #include "core/threadpool.h"
+#include "media/audio_write.h"
 #include "media/image.h"
 #include "media/image_preprocess.h"
 #include "media/image_write.h"
+#include "pipeline/audioldm_pipeline.h"
 #include "pipeline/sd_pipeline.h"
 
 static void gen_usage(FILE *f) {
@@ -61,6 +65,15 @@ static int parse_num(const char *opt, const char *v, double lo, double hi, doubl
     return 0;
 }
 
+/* Scheduler kind of a --sampler name; -1 (after a message) when unknown. */
+static int sampler_kind(const char *name) {
+    static const char *const names[] = {"pndm", "ddim", "euler", "euler_a", "dpmpp2m"};
+    for (int k = 0; k < 5; k++)
+        if (!strcmp(name, names[k])) return k;
+    fprintf(stderr, "any2any generate: unknown sampler '%s' (pndm ddim euler euler_a dpmpp2m)\n", name);
+    return -1;
+}
+
 int cli_generate_image(int argc, char **argv) {
     const char *model = NULL, *out = NULL, *init = NULL, *sampler = NULL;
     a2a_sd_params p = a2a_sd_default_params();
@@ -103,16 +116,7 @@ int cli_generate_image(int argc, char **argv) {
         gen_usage(stderr);
         return 2;
     }
-    if (sampler) {
-        static const char *const names[] = {"pndm", "ddim", "euler", "euler_a", "dpmpp2m"};
-        p.sched_kind = -2;
-        for (int k = 0; k < 5; k++)
-            if (!strcmp(sampler, names[k])) p.sched_kind = k;
-        if (p.sched_kind < 0) {
-            fprintf(stderr, "any2any generate: unknown sampler '%s' (pndm ddim euler euler_a dpmpp2m)\n", sampler);
-            return 2;
-        }
-    }
+    if (sampler && (p.sched_kind = sampler_kind(sampler)) < 0) return 2;
     a2a_ctx *ctx = a2a_ctx_new();
     a2a_threadpool *tp = NULL;
     a2a_sd *sd = NULL;
@@ -156,6 +160,96 @@ done:
     a2a_image_free(&init_img);
     a2a_image_free(&result);
     a2a_sd_free(sd);
+    a2a_threadpool_free(tp);
+    a2a_ctx_free(ctx);
+    return rc;
+}
+
+static void audio_usage(FILE *f) {
+    fprintf(f,
+            "usage: any2any generate --kind audio -m AUDIOLDM.gguf --prompt TEXT -o OUT.wav [options]\n"
+            "  --negative TEXT      negative prompt (default empty)\n"
+            "  --seconds S          length (default: the model's, 5.12 s for audioldm)\n"
+            "  --steps N            denoising steps (default 10)\n"
+            "  --cfg S              guidance scale (default 2.5; <= 1 disables)\n"
+            "  --seed N             noise seed (default 42)\n"
+            "  --sampler NAME       pndm ddim euler euler_a dpmpp2m (default: the file's, DDIM)\n"
+            "  --pcm16              16-bit PCM instead of 32-bit float WAV\n"
+            "  -t N                 threads (default: all cores)\n");
+}
+
+int cli_generate_audio(int argc, char **argv) {
+    const char *model = NULL, *out = NULL, *sampler = NULL;
+    a2a_audioldm_params p = a2a_audioldm_default_params();
+    p.seed = 42;
+    int threads = 0;
+    bool pcm16 = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double d = 0;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            audio_usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--pcm16")) { pcm16 = true; continue; }
+        if (!strcmp(a, "--kind") && v) { i++; continue; }
+        if (!v) {
+            fprintf(stderr, "any2any generate: unexpected or incomplete argument '%s'\n", a);
+            audio_usage(stderr);
+            return 2;
+        }
+        i++;
+        if (!strcmp(a, "-m") || !strcmp(a, "--model")) model = v;
+        else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) p.prompt = v;
+        else if (!strcmp(a, "--negative")) p.negative = v;
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = v;
+        else if (!strcmp(a, "--sampler")) sampler = v;
+        else if (!strcmp(a, "--seconds")) { if (parse_num(a, v, 1e-3, A2A_AUDIOLDM_MAX_SECONDS, &d)) return 2; p.seconds = (float)d; }
+        else if (!strcmp(a, "--steps")) { if (parse_num(a, v, 1, 1000, &d)) return 2; p.steps = (int32_t)d; }
+        else if (!strcmp(a, "--cfg")) { if (parse_num(a, v, 0, 100, &d)) return 2; p.cfg = (float)d; }
+        else if (!strcmp(a, "--seed")) { if (parse_num(a, v, 0, 9007199254740992.0, &d)) return 2; p.seed = (uint64_t)d; }
+        else if (!strcmp(a, "-t")) { if (parse_num(a, v, 0, 1024, &d)) return 2; threads = (int)d; }
+        else {
+            fprintf(stderr, "any2any generate: unknown option '%s'\n", a);
+            audio_usage(stderr);
+            return 2;
+        }
+    }
+    if (!model || !p.prompt || !out) {
+        audio_usage(stderr);
+        return 2;
+    }
+    if (sampler && (p.sched_kind = sampler_kind(sampler)) < 0) return 2;
+    a2a_ctx *ctx = a2a_ctx_new();
+    a2a_threadpool *tp = NULL;
+    a2a_audioldm *m = NULL;
+    float *wave = NULL;
+    int64_t n = 0;
+    int rate = 0, rc = 1;
+    progress_state ps;
+    double t0 = cli_now();
+    if (a2a_threadpool_new(ctx, threads, &tp) != A2A_OK || a2a_audioldm_load(ctx, model, &m) != A2A_OK) goto fail;
+    fprintf(stderr, "any2any generate: loaded %s in %.2f s\n", model, cli_now() - t0);
+    cli_sigint_install();
+    ps.t0 = cli_now();
+    p.progress = gen_progress;
+    p.user = &ps;
+    p.cancel = &cli_sigint_flag;
+    if (a2a_audioldm_generate(ctx, tp, m, &p, &wave, &n, &rate) != A2A_OK) goto fail;
+    a2a_audio au = {rate, 1, n, wave};
+    a2a_audio_write_params wp = a2a_audio_write_default_params();
+    if (pcm16) wp.format = A2A_WAV_PCM16;
+    if (a2a_audio_write(ctx, &au, out, &wp) != A2A_OK) goto fail;
+    fprintf(stderr, "any2any generate: wrote %s (%.2f s at %d Hz) in %.2f s\n", out, (double)n / rate, rate,
+            cli_now() - ps.t0);
+    printf("%s\n", out);
+    rc = 0;
+    goto done;
+fail:
+    fprintf(stderr, "\nany2any generate: %s\n", a2a_last_error(ctx));
+done:
+    free(wave);
+    a2a_audioldm_free(m);
     a2a_threadpool_free(tp);
     a2a_ctx_free(ctx);
     return rc;

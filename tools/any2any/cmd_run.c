@@ -1,8 +1,10 @@
-/* any2any run -m BUNDLE [-p TEXT] [--image F]... [--audio F]... [--video F]... [--json]
-   [LLM options]: one multimodal turn through a bundle (LLM + ImageBind encoder + input
-   projector): the media are decoded, encoded and projected into soft tokens, spliced into the
-   NExT-GPT prompt (media first, in argument order, then the text), and the reply is streamed
-   to stdout (or printed as JSON with --json). Timings go to stderr. Ctrl-C stops cleanly. */
+/* any2any run -m BUNDLE [-p TEXT] [--image F]... [--audio F]... [--video F]... [-o DIR] [--json]
+   [LLM and generator options]: one multimodal turn through a bundle: the media are decoded,
+   encoded and projected into soft tokens, spliced into the NExT-GPT prompt (media first, in
+   argument order, then the text), and the reply is streamed to stdout (or printed as JSON with
+   --json). When the bundle has output projectors and generators, signal-token spans in the
+   reply become images/sounds written to DIR/reply-N.png|wav (see pipeline/nextgpt.h for the
+   span rules). Timings go to stderr. Ctrl-C stops cleanly. */
 #include "cli.h"
 #include "llm_opts.h"
 #include "llm_run.h"
@@ -12,7 +14,10 @@
 #include <string.h>
 
 #include "core/threadpool.h"
+#include "media/audio_write.h"
+#include "media/image_write.h"
 #include "pipeline/mm_system.h"
+#include "pipeline/nextgpt.h"
 #include "pipeline/textgen.h"
 
 #define RUN_MAX_MEDIA 64
@@ -21,7 +26,11 @@ static void run_usage(FILE *f) {
     fprintf(f,
             "usage: any2any run -m BUNDLE [-p TEXT] [--image F]... [--audio F]... [--video F]... [options]\n"
             "  BUNDLE: a bundle.json manifest or a folder holding one (see README: Bundles)\n"
-            "  --json                  print {\"text\", \"tokens\", \"timings\"} instead of streaming\n"
+            "  --json                  print {\"text\", \"files\", \"tokens\", \"timings\"} instead of streaming\n"
+            "  -o DIR                  where generated media go (default .): reply-1.png, reply-2.wav, ...\n"
+            "  --force M / --forbid M  make the reply produce (or never produce) M = image | audio | video\n"
+            "  --steps N --cfg S --gen-seed N   generator denoising steps, guidance, seed\n"
+            "  --width W --height H --seconds S image size / sound length\n"
             "%s",
             cli_llm_opts_help);
 }
@@ -45,6 +54,8 @@ int cli_run(int argc, char **argv) {
     cli_llm_opts_init(&o);
     const char *prompt = NULL;
     bool json = false;
+    const char *outdir = ".";
+    a2a_nextgpt_params np = a2a_nextgpt_default_params();
     a2a_chunk chunks[RUN_MAX_MEDIA + 1];
     int n_chunks = 0;
     for (int i = 1; i < argc; i++) {
@@ -73,6 +84,34 @@ int cli_run(int argc, char **argv) {
             prompt = argv[++i];
         } else if (!strcmp(argv[i], "--json")) {
             json = true;
+        } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+            outdir = argv[++i];
+        } else if ((!strcmp(argv[i], "--force") || !strcmp(argv[i], "--forbid")) && i + 1 < argc) {
+            bool force = !strcmp(argv[i], "--force");
+            const char *mname = argv[++i];
+            int m = -1;
+            for (int k = 0; k < A2A_OUT_N; k++)
+                if (!strcmp(mname, a2a_out_modality_name(k))) m = k;
+            if (m < 0) {
+                fprintf(stderr, "any2any run: %s takes image, audio or video, not '%s'\n", force ? "--force" : "--forbid", mname);
+                return 2;
+            }
+            if (force) np.force[m] = true;
+            else np.forbid[m] = true;
+        } else if (!strcmp(argv[i], "--steps") && i + 1 < argc) {
+            int v = atoi(argv[++i]);
+            for (int k = 0; k < A2A_OUT_N; k++) np.steps[k] = v;
+        } else if (!strcmp(argv[i], "--cfg") && i + 1 < argc) {
+            float v = (float)atof(argv[++i]);
+            for (int k = 0; k < A2A_OUT_N; k++) np.cfg[k] = v;
+        } else if (!strcmp(argv[i], "--gen-seed") && i + 1 < argc) {
+            np.seed = strtoull(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--width") && i + 1 < argc) {
+            np.width = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--height") && i + 1 < argc) {
+            np.height = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+            np.seconds = (float)atof(argv[++i]);
         } else {
             fprintf(stderr, "any2any run: unexpected argument '%s'\n", argv[i]);
             run_usage(stderr);
@@ -110,25 +149,65 @@ int cli_run(int argc, char **argv) {
     int32_t n_pos = 0;
     if (a2a_mm_system_eval(ctx, sys, &perc, s, chunks, n_chunks, &cli_sigint_flag, &n_pos) != A2A_OK) goto fail;
     double t_prompt = cli_now() - t1, t2 = cli_now();
-    a2a_textgen_params tg = {o.n_predict, "###", false, o.ignore_eos};
-    if (a2a_textgen_run(ctx, s, smp, sys->llm->vocab, &tg, json ? NULL : cli_print_text, NULL, &cli_sigint_flag,
-                        &res) != A2A_OK)
+    np.n_predict = o.n_predict;
+    a2a_nextgpt_reply rep;
+    a2a_status gst = a2a_nextgpt_generate(ctx, sys, s, smp, tp, &np, json ? NULL : cli_print_text, NULL, &cli_sigint_flag, &rep);
+    res = rep.tg;
+    rep.tg.text = NULL;
+    if (gst != A2A_OK) {
+        a2a_nextgpt_reply_free(&rep);
         goto fail;
+    }
     double t_gen = cli_now() - t2;
+    /* write the media: DIR/reply-N.png | .wav (atomic writes) */
+    char files[A2A_NEXTGPT_MAX_MEDIA][1100];
+    int n_files = 0;
+    for (int i = 0; i < rep.n_media; i++) {
+        a2a_nextgpt_media *md = &rep.media[i];
+        char *path = files[n_files];
+        a2a_status wst = A2A_OK;
+        if (md->pixels) {
+            snprintf(path, sizeof files[0], "%s/reply-%d.png", outdir, i + 1);
+            a2a_image img = {0};
+            wst = a2a_image_from_planar_f32(ctx, md->pixels, 3, md->h, md->w, A2A_PIXEL_RANGE_NEG1_1, A2A_PIXEL_ROUND, &img);
+            if (wst == A2A_OK) wst = a2a_image_write(ctx, &img, path, NULL);
+            a2a_image_free(&img);
+        } else if (md->wave) {
+            snprintf(path, sizeof files[0], "%s/reply-%d.wav", outdir, i + 1);
+            a2a_audio au = {md->rate, 1, md->n_samples, md->wave};
+            wst = a2a_audio_write(ctx, &au, path, NULL);
+        } else {
+            continue;
+        }
+        if (wst != A2A_OK) {
+            a2a_nextgpt_reply_free(&rep);
+            goto fail;
+        }
+        n_files++;
+        if (!json) fprintf(stderr, "any2any run: %s written to %s\n", a2a_out_modality_name(md->modality), path);
+    }
     if (json) {
         printf("{\"text\": ");
         json_str(stdout, res.text ? res.text : "");
-        printf(", \"prompt_positions\": %d, \"media\": %d, \"tokens\": %d, \"stopped\": \"%s\",\n"
+        printf(", \"files\": [");
+        for (int i = 0; i < n_files; i++) {
+            if (i) printf(", ");
+            json_str(stdout, files[i]);
+        }
+        printf("], \"prompt_positions\": %d, \"media\": %d, \"tokens\": %d, \"stopped\": \"%s\",\n"
                " \"timings\": {\"load_s\": %.3f, \"prompt_s\": %.3f, \"generate_s\": %.3f}}\n",
                n_pos, perc.misses + perc.hits, res.n_tokens,
                res.cancelled ? "cancelled" : res.hit_stop ? "stop" : res.hit_eos ? "eos" : res.context_full ? "context" : "limit",
                t_load, t_prompt, t_gen);
     } else {
+        for (int i = 0; i < n_files; i++) printf("%s[%s]", i ? " " : "\n", files[i]);
         printf("\n");
     }
+    a2a_nextgpt_reply_free(&rep);
     fflush(stdout);
-    fprintf(stderr, "load %.2f s | prompt %d positions (%d media) in %.2f s | generated %d tokens in %.2f s%s\n", t_load,
-            n_pos, perc.misses + perc.hits, t_prompt, res.n_tokens, t_gen, res.cancelled ? " | interrupted" : "");
+    fprintf(stderr, "load %.2f s | prompt %d positions (%d media) in %.2f s | generated %d tokens and %d files in %.2f s%s\n",
+            t_load, n_pos, perc.misses + perc.hits, t_prompt, res.n_tokens, n_files, t_gen,
+            res.cancelled ? " | interrupted" : "");
     rc = 0;
     goto done;
 fail:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# any2any convert --diffusers + generate --kind image on the tiny diffusers pipeline of
-# tests/golden/sd (whose pixels the golden test checks against diffusers): the files written
+# any2any convert --diffusers + generate --kind image|audio on the tiny diffusers pipelines of
+# tests/golden/sd and tests/golden/audioldm (whose outputs the golden tests check against
+# diffusers): the files written
 # are real PNG/JPEG images of the requested size (read back with ffprobe when available),
 # image-to-image works, seeds are reproducible across thread counts, and bad requests exit 1
 # with a message and leave no output file.
@@ -46,5 +47,22 @@ expect_err "unknown sampler" "sampler" "$TMP/e4.png" -m "$TMP/sd.gguf" -p x --sa
 expect_err "bad extension" "extension" "$TMP/e5.bmpx" -m "$TMP/sd.gguf" -p x --steps 1 --width 16 --height 16
 expect_err "missing init image" "missing.png" "$TMP/e6.png" -m "$TMP/sd.gguf" -p x --init-image "$TMP/missing.png"
 expect_err "zero steps" "--steps" "$TMP/e7.png" -m "$TMP/sd.gguf" -p x --steps 0
-if [[ $fails -gt 0 ]]; then echo "generate_image: $fails failure(s)"; exit 1; fi
-echo "generate_image: all checks passed"
+# audio: AudioLDM -> WAV (float by default, --pcm16), read back with ffprobe
+"$BIN" convert --diffusers "$SRC/tests/golden/audioldm/tiny" -o "$TMP/aldm.gguf" 2>"$TMP/err" ||
+    fail "convert --diffusers audioldm: $(tail -1 "$TMP/err")"
+"$BIN" generate --kind audio -m "$TMP/aldm.gguf" -p "a dog barking" --seconds 0.02 -o "$TMP/a.wav" 2>"$TMP/err" >/dev/null ||
+    fail "generate audio: $(tail -1 "$TMP/err")"
+"$BIN" generate --kind audio -m "$TMP/aldm.gguf" -p "rain" --seconds 0.02 --pcm16 -o "$TMP/b.wav" 2>"$TMP/err" >/dev/null ||
+    fail "generate audio pcm16: $(tail -1 "$TMP/err")"
+if command -v ffprobe >/dev/null; then
+    info=$(ffprobe -v error -show_entries stream=codec_name,sample_rate,channels -of csv=p=0 "$TMP/a.wav")
+    [[ "$info" == "pcm_f32le,16000,1" ]] || fail "a.wav is '$info'"
+    info=$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$TMP/b.wav")
+    [[ "$info" == "pcm_s16le" ]] || fail "b.wav is '$info'"
+fi
+"$BIN" generate --kind audio -m "$TMP/sd.gguf" -p x -o "$TMP/c.wav" >/dev/null 2>"$TMP/err" && fail "SD file as AudioLDM accepted"
+grep -qF "audioldm" "$TMP/err" || fail "SD file as AudioLDM: $(tail -1 "$TMP/err")"
+[[ -e "$TMP/c.wav" ]] && fail "c.wav written after a failure"
+"$BIN" generate --kind audio -m "$TMP/aldm.gguf" -p x --seconds 0 -o "$TMP/d.wav" >/dev/null 2>&1 && fail "0 s accepted"
+if [[ $fails -gt 0 ]]; then echo "generate_media: $fails failure(s)"; exit 1; fi
+echo "generate_media: all checks passed"
