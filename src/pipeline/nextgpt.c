@@ -27,6 +27,7 @@ void a2a_nextgpt_reply_free(a2a_nextgpt_reply *r) {
         free(r->media[i].wave);
     }
     free(r->tg.text);
+    free(r->tokens);
     memset(r, 0, sizeof *r);
 }
 
@@ -42,7 +43,25 @@ typedef struct span_state {
     float *hidden;           /* [max_signal][n_embd] states that produced the span's tokens */
     float *embeds;           /* [max_signal][n_embd] input embeddings of the span's tokens */
     a2a_status st;           /* first error inside a hook (hooks cannot return one) */
+    int32_t i_script;        /* next scripted token */
+    int32_t cap_tokens;
 } span_state;
+
+/* Append tok to the reply's token list. */
+static void push_token(span_state *ss, int32_t tok) {
+    a2a_nextgpt_reply *r = ss->r;
+    if (r->n_tokens == ss->cap_tokens) {
+        int32_t cap = ss->cap_tokens ? ss->cap_tokens * 2 : 64;
+        int32_t *t = realloc(r->tokens, sizeof *t * (size_t)cap);
+        if (!t) {
+            if (ss->st == A2A_OK) ss->st = a2a_fail(ss->ctx, A2A_ERR_NOMEM, "nextgpt: out of memory");
+            return;
+        }
+        r->tokens = t;
+        ss->cap_tokens = cap;
+    }
+    r->tokens[r->n_tokens++] = tok;
+}
 
 /* Modality whose signal token tok is, or -1. */
 static int signal_modality(const a2a_mm_system *sys, int32_t tok) {
@@ -97,6 +116,11 @@ static void record(span_state *ss, int32_t tok, const float *prev_hidden) {
 static int32_t hook_before(void *user, float *logits, int32_t n_vocab) {
     span_state *ss = user;
     if (ss->cur >= 0) return ss->sys->signal_ids[ss->cur][ss->k];
+    while (ss->i_script < ss->p->n_script) {
+        const int32_t tok = ss->p->script[ss->i_script++];
+        const int m = signal_modality(ss->sys, tok);
+        if (m < 0 || span_allowed(ss, m)) return tok;
+    }
     for (int m = 0; m < A2A_OUT_N; m++)
         if (!span_allowed(ss, m))
             for (int i = 0; i < ss->sys->n_signal[m]; i++)
@@ -109,7 +133,10 @@ static int32_t hook_after(void *user, int32_t tok, const float *prev_hidden, boo
     span_state *ss = user;
     if (ss->cur < 0) {
         const int m = signal_modality(ss->sys, tok);
-        if (m < 0) return tok;
+        if (m < 0) {
+            push_token(ss, tok);
+            return tok;
+        }
         if (!span_allowed(ss, m)) { /* only reachable if every other token was banned too */
             *emit = false;
             return tok;
@@ -119,6 +146,7 @@ static int32_t hook_after(void *user, int32_t tok, const float *prev_hidden, boo
         tok = ss->sys->signal_ids[m][0];
     }
     *emit = false;
+    push_token(ss, tok);
     record(ss, tok, prev_hidden);
     return tok;
 }
@@ -133,6 +161,7 @@ static a2a_status force_span(span_state *ss, a2a_llm_session *s, a2a_sampler *sm
             return a2a_fail(ss->ctx, A2A_ERR_NOMEM, "nextgpt: the context is full before the forced %s span",
                             a2a_out_modality_name(m));
         const int32_t tok = ss->sys->signal_ids[m][i];
+        push_token(ss, tok);
         record(ss, tok, s->hidden + (size_t)(s->n_out - 1) * (size_t)s->m->hp.n_embd);
         a2a_sampler_accept(smp, tok);
         a2a_status st = a2a_llm_decode(ss->ctx, s, &tok, NULL, NULL, 1, NULL, cancel);
@@ -185,7 +214,7 @@ a2a_status a2a_nextgpt_generate(a2a_ctx *ctx, const a2a_mm_system *sys, a2a_llm_
                                 const volatile int *cancel, a2a_nextgpt_reply *reply) {
     memset(reply, 0, sizeof *reply);
     const int64_t E = sys->llm->hp.n_embd;
-    span_state ss = {ctx, sys, p, tp, reply, -1, 0, NULL, NULL, A2A_OK};
+    span_state ss = {ctx, sys, p, tp, reply, -1, 0, NULL, NULL, A2A_OK, 0, 0};
     ss.hidden = malloc(sizeof(float) * (size_t)(A2A_BUNDLE_MAX_SIGNAL * E));
     ss.embeds = malloc(sizeof(float) * (size_t)(A2A_BUNDLE_MAX_SIGNAL * E));
     a2a_status st = A2A_OK;

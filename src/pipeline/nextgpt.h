@@ -47,6 +47,12 @@ typedef struct a2a_nextgpt_params {
     bool text_only;                /* keep the conditioning, do not run the generators */
     a2a_progress_fn progress;      /* generator steps */
     void *user;
+    /* Scripted LLM output (tests, demos, "force the LLM output" goldens): while no span is in
+       progress, these ids are used in order instead of sampling, then sampling resumes. They go
+       through the same span rules (a scripted signal token that may not start a span is dropped,
+       as the ban would have made the sampler pick something else). */
+    const int32_t *script;
+    int32_t n_script;
 } a2a_nextgpt_params;
 
 a2a_nextgpt_params a2a_nextgpt_default_params(void);
@@ -66,6 +72,8 @@ typedef struct a2a_nextgpt_media {
 
 typedef struct a2a_nextgpt_reply {
     a2a_textgen_result tg;         /* text (without signal tokens), counts, stop reason */
+    int32_t *tokens;               /* every id fed back after the prompt, signal tokens included (owned) */
+    int32_t n_tokens;
     int n_media;
     a2a_nextgpt_media media[A2A_NEXTGPT_MAX_MEDIA];
     int n_spans[A2A_OUT_N];        /* completed spans per modality (== media of that modality) */

@@ -6,6 +6,8 @@
                    (vision, audio, text towers); --bpe GZ adds the CLIP vocabulary for text
      --diffusers   a diffusers pipeline folder (model_index.json: StableDiffusionPipeline) -> one
                    GGUF holding its text encoder, UNet, VAE and scheduler settings
+     --output-projector M   NExT-GPT's output projector for M = image | video | audio out of its
+                   delta checkpoint (gen_text_hidden_fcs[_video|_audio], the last ModuleList element)
      --projector K an input projector out of any checkpoint holding it (K: linear = NExT-GPT
                    llama_proj, mlp2x_gelu = LLaVA-1.5 mm_projector, qformer = BLIP-2), with
                    --prefix P for a non-default key prefix and --n-head N for the Q-Former
@@ -16,6 +18,7 @@
 #include "models/encoders/imagebind_convert.h"
 #include "models/llm/llama_convert.h"
 #include "models/projectors/projector.h"
+#include "models/projectors/textfc.h"
 #include "pipeline/diffusers_convert.h"
 
 #include <stdio.h>
@@ -35,6 +38,7 @@ static void convert_usage(FILE *f) {
     fprintf(f, "usage: any2any convert HF_DIR -o OUT.gguf [--type TYPE] [-t THREADS]\n"
                "       any2any convert --imagebind imagebind_huge.pth -o OUT.gguf [--type f16|f32|q8_0] [--bpe VOCAB.txt.gz] [--n-head N]\n"
                "       any2any convert --diffusers SD_FOLDER -o OUT.gguf [--type f16|f32|q8_0]\n"
+               "       any2any convert --output-projector image|video|audio pytorch_model.pt -o OUT.gguf [--type T]\n"
                "       any2any convert --projector linear|mlp2x_gelu|qformer CKPT -o OUT.gguf [--type T] [--prefix P] [--n-head N]\n"
                "  HF_DIR: a Hugging Face folder (config.json model_type llama or qwen2; model.safetensors,\n"
                "          sharded model-*.safetensors or pytorch_model*.bin; tokenizer.model or tokenizer.json)\n"
@@ -44,7 +48,7 @@ static void convert_usage(FILE *f) {
 
 /* Entry point (argv[0] == "convert"); returns the exit status. */
 int cli_convert(int argc, char **argv) {
-    const char *in = NULL, *out = NULL, *type = "f16", *proj_kind = NULL, *prefix = NULL, *bpe = NULL;
+    const char *in = NULL, *out = NULL, *type = "f16", *proj_kind = NULL, *prefix = NULL, *bpe = NULL, *out_proj = NULL;
     int threads = 0, n_head = 0;
     bool imagebind = false, diffusers = false;
     for (int i = 1; i < argc; i++) {
@@ -58,6 +62,7 @@ int cli_convert(int argc, char **argv) {
         else if (!strcmp(argv[i], "--imagebind")) imagebind = true;
         else if (!strcmp(argv[i], "--diffusers")) diffusers = true;
         else if (!strcmp(argv[i], "--projector") && i + 1 < argc) proj_kind = argv[++i];
+        else if (!strcmp(argv[i], "--output-projector") && i + 1 < argc) out_proj = argv[++i];
         else if (!strcmp(argv[i], "--prefix") && i + 1 < argc) prefix = argv[++i];
         else if (!strcmp(argv[i], "--n-head") && i + 1 < argc) n_head = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--bpe") && i + 1 < argc) bpe = argv[++i];
@@ -98,6 +103,12 @@ int cli_convert(int argc, char **argv) {
             p.bpe_path = bpe;
             p.vision_n_head = p.audio_n_head = p.text_n_head = n_head;
             st = a2a_imagebind_convert(ctx, in, out, &p);
+        } else if (out_proj) {
+            a2a_textfc_convert_params p = a2a_textfc_convert_default_params();
+            p.type = (a2a_type)t;
+            p.n_head = n_head;
+            p.tp = tp;
+            st = a2a_textfc_convert(ctx, in, out_proj, out, &p);
         } else if (diffusers) {
             a2a_diffusers_convert_params p = a2a_diffusers_convert_default_params();
             p.weight_type = (a2a_type)t;

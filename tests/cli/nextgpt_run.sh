@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# NExT-GPT end to end from the command line on tiny components: a random LLaMA whose vocabulary
+# has NExT-GPT's added tokens, the tiny ImageBind + llama_proj (perception), output projectors
+# converted from a NExT-GPT-layout delta checkpoint, and the tiny Stable Diffusion and AudioLDM
+# pipelines (generation). `run --force image|audio` makes the reply carry a signal span, which
+# must come out as a real PNG / WAV file; --forbid keeps it out; the reply text never contains
+# signal tokens; bundles whose parts do not fit are refused by name.
+# Usage: bash nextgpt_run.sh /path/to/any2any /path/to/source
+set -u
+BIN="$1"
+SRC="$2"
+SHARED="${A2A_SHARED_DIR:-$SRC/../shared}"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+B="$TMP/bundle"
+mkdir -p "$B"
+q() { "$@" 2>"$TMP/err" >/dev/null || fail "$*: $(tail -1 "$TMP/err")"; }
+tokens=(--add-token "<Img>" --add-token "</Img>")
+for i in 0 1 2 3; do tokens+=(--add-token "[IMG$i]"); done
+for i in $(seq 0 23); do tokens+=(--add-token "[VID$i]"); done
+for i in $(seq 0 7); do tokens+=(--add-token "[AUD$i]"); done
+q "$BIN" bench random-llm --shape tiny --f32 --vocab "$SHARED/fixtures/vocab/ggml-vocab-llama-spm.gguf" "${tokens[@]}" -o "$B/llm.gguf"
+q "$BIN" convert --imagebind "$SRC/tests/golden/imagebind/tiny.pth" -o "$B/enc.gguf" --type f32 --n-head 2
+q "$BIN" convert --projector linear "$SRC/tests/golden/mm/nextgpt_delta_tiny.pt" -o "$B/proj.gguf" --type f32
+q "$BIN" convert --output-projector image "$SRC/tests/golden/mm/nextgpt_delta_gen.pt" -o "$B/fc_img.gguf" --type f32 --n-head 2
+q "$BIN" convert --output-projector audio "$SRC/tests/golden/mm/nextgpt_delta_gen.pt" -o "$B/fc_aud.gguf" --type f32 --n-head 2
+q "$BIN" convert --diffusers "$SRC/tests/golden/sd/tiny" -o "$B/sd.gguf"
+q "$BIN" convert --diffusers "$SRC/tests/golden/audioldm/tiny" -o "$B/aldm.gguf"
+cat >"$B/bundle.json" <<'J'
+{"format": "any2any-bundle", "version": 1, "llm": "llm.gguf", "encoder": "enc.gguf", "input_projector": "proj.gguf",
+ "output_projectors": {"image": "fc_img.gguf", "audio": "fc_aud.gguf"},
+ "generators": {"image": "sd.gguf", "audio": "aldm.gguf"}, "prompt_format": "nextgpt"}
+J
+IMG="$SRC/tests/golden/imagebind/image.png"
+mkdir -p "$TMP/out"
+if "$BIN" run -m "$B" --image "$IMG" -p "Draw it and let me hear it." -n 6 --temp 0 --force image --force audio \
+    --steps 2 --width 16 --height 16 --seconds 0.02 -o "$TMP/out" --json >"$TMP/run.json" 2>"$TMP/err"; then
+    python3 - "$TMP/run.json" <<'P' || fail "run --force: bad result: $(cat "$TMP/run.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r["files"]) == 2 and r["files"][0].endswith("reply-1.png") and r["files"][1].endswith("reply-2.wav"), r
+assert "[IMG" not in r["text"] and "[AUD" not in r["text"], r
+P
+    if command -v ffprobe >/dev/null; then
+        sz=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$TMP/out/reply-1.png")
+        [[ "$sz" == "16,16" ]] || fail "reply-1.png is '$sz'"
+        ar=$(ffprobe -v error -show_entries stream=sample_rate -of csv=p=0 "$TMP/out/reply-2.wav")
+        [[ "$ar" == "16000" ]] || fail "reply-2.wav rate '$ar'"
+    fi
+else
+    fail "run --force: $(tail -2 "$TMP/err")"
+fi
+# forbidding everything: text only, no files
+rm -rf "$TMP/out2" && mkdir -p "$TMP/out2"
+"$BIN" run -m "$B" -p "hello" -n 4 --temp 0 --forbid image --forbid audio --forbid video -o "$TMP/out2" --json \
+    >"$TMP/run2.json" 2>"$TMP/err" || fail "run --forbid: $(tail -1 "$TMP/err")"
+[[ -z "$(ls "$TMP/out2")" ]] || fail "files written although every modality is forbidden"
+# a generator whose width does not fit the output projector is refused by name
+sed 's/"audio": "fc_aud.gguf"/"audio": "fc_img.gguf"/' "$B/bundle.json" >"$B/bad.json"
+"$BIN" run -m "$B/bad.json" -p hi >/dev/null 2>"$TMP/err" && fail "mismatched audio projector accepted"
+grep -qF "audio output projector" "$TMP/err" || fail "mismatch message: $(tail -1 "$TMP/err")"
+# an LLM without the signal tokens
+"$BIN" bench random-llm --shape tiny --vocab "$SHARED/fixtures/vocab/ggml-vocab-llama-spm.gguf" --add-token "<Img>" \
+    --add-token "</Img>" -o "$B/plain.gguf" 2>/dev/null
+sed 's/"llm.gguf"/"plain.gguf"/' "$B/bundle.json" >"$B/nosig.json"
+"$BIN" run -m "$B/nosig.json" -p hi >/dev/null 2>"$TMP/err" && fail "LLM without signal tokens accepted"
+grep -qF "signal tokens" "$TMP/err" || fail "no-signal message: $(tail -1 "$TMP/err")"
+if [[ $fails -gt 0 ]]; then echo "nextgpt_run: $fails failure(s)"; exit 1; fi
+echo "nextgpt_run: all checks passed"
