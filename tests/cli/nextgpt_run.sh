@@ -67,5 +67,12 @@ grep -qF "audio output projector" "$TMP/err" || fail "mismatch message: $(tail -
 sed 's/"llm.gguf"/"plain.gguf"/' "$B/bundle.json" >"$B/nosig.json"
 "$BIN" run -m "$B/nosig.json" -p hi >/dev/null 2>"$TMP/err" && fail "LLM without signal tokens accepted"
 grep -qF "signal tokens" "$TMP/err" || fail "no-signal message: $(tail -1 "$TMP/err")"
+# multi-turn chat through the bundle: media attached with /image, a forced image in turn 2,
+# a forced sound in turn 3; the files are numbered across the conversation
+mkdir -p "$TMP/chat"
+printf '/image %s\nWhat is this?\n/force image\nDraw it.\n/force audio\nAnd a sound.\n/quit\n' "$IMG" |
+    "$BIN" chat -m "$B" -n 4 --temp 0 -o "$TMP/chat" >"$TMP/chat.out" 2>"$TMP/err" || fail "chat: $(tail -1 "$TMP/err")"
+[[ -f "$TMP/chat/reply-1.png" && -f "$TMP/chat/reply-2.wav" ]] || fail "chat files: $(ls "$TMP/chat") / $(tail -3 "$TMP/chat.out")"
+grep -q "reply-1.png" "$TMP/chat.out" || fail "chat did not print the image path"
 if [[ $fails -gt 0 ]]; then echo "nextgpt_run: $fails failure(s)"; exit 1; fi
 echo "nextgpt_run: all checks passed"

@@ -13,4 +13,5 @@ int cli_embed(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_generate_image(int argc, char **argv);
 int cli_generate_audio(int argc, char **argv);
+int cli_chat_mm(int argc, char **argv);
 #endif

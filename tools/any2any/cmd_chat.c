@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef A2A_HAVE_READLINE
 #include <readline/history.h>
@@ -61,7 +62,16 @@ static bool conv_add(conv *c, const char *role, char *content) {
     return true;
 }
 
+/* True when path is a bundle (a folder, or a .json manifest) rather than a GGUF model. */
+static bool is_bundle(const char *path) {
+    size_t n = strlen(path);
+    struct stat sb;
+    return (n > 5 && !strcmp(path + n - 5, ".json")) || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode));
+}
+
 int cli_chat(int argc, char **argv) {
+    for (int i = 1; i + 1 < argc; i++)
+        if ((!strcmp(argv[i], "-m") || !strcmp(argv[i], "--model")) && is_bundle(argv[i + 1])) return cli_chat_mm(argc, argv);
     cli_llm_opts o;
     cli_llm_opts_init(&o);
     const char *tmpl_name = NULL, *system = NULL;

@@ -8,14 +8,13 @@
 #include "cli.h"
 #include "llm_opts.h"
 #include "llm_run.h"
+#include "media_out.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/threadpool.h"
-#include "media/audio_write.h"
-#include "media/image_write.h"
 #include "pipeline/mm_system.h"
 #include "pipeline/nextgpt.h"
 #include "pipeline/textgen.h"
@@ -160,32 +159,14 @@ int cli_run(int argc, char **argv) {
     }
     double t_gen = cli_now() - t2;
     /* write the media: DIR/reply-N.png | .wav (atomic writes) */
-    char files[A2A_NEXTGPT_MAX_MEDIA][1100];
+    char files[A2A_NEXTGPT_MAX_MEDIA][CLI_PATH_MAX];
     int n_files = 0;
-    for (int i = 0; i < rep.n_media; i++) {
-        a2a_nextgpt_media *md = &rep.media[i];
-        char *path = files[n_files];
-        a2a_status wst = A2A_OK;
-        if (md->pixels) {
-            snprintf(path, sizeof files[0], "%s/reply-%d.png", outdir, i + 1);
-            a2a_image img = {0};
-            wst = a2a_image_from_planar_f32(ctx, md->pixels, 3, md->h, md->w, A2A_PIXEL_RANGE_NEG1_1, A2A_PIXEL_ROUND, &img);
-            if (wst == A2A_OK) wst = a2a_image_write(ctx, &img, path, NULL);
-            a2a_image_free(&img);
-        } else if (md->wave) {
-            snprintf(path, sizeof files[0], "%s/reply-%d.wav", outdir, i + 1);
-            a2a_audio au = {md->rate, 1, md->n_samples, md->wave};
-            wst = a2a_audio_write(ctx, &au, path, NULL);
-        } else {
-            continue;
-        }
-        if (wst != A2A_OK) {
-            a2a_nextgpt_reply_free(&rep);
-            goto fail;
-        }
-        n_files++;
-        if (!json) fprintf(stderr, "any2any run: %s written to %s\n", a2a_out_modality_name(md->modality), path);
+    if (cli_write_reply_media(ctx, &rep, outdir, 1, files, &n_files) != A2A_OK) {
+        a2a_nextgpt_reply_free(&rep);
+        goto fail;
     }
+    if (!json)
+        for (int i = 0; i < n_files; i++) fprintf(stderr, "any2any run: wrote %s\n", files[i]);
     if (json) {
         printf("{\"text\": ");
         json_str(stdout, res.text ? res.text : "");

@@ -1,0 +1,32 @@
+#include "media_out.h"
+
+#include <stdio.h>
+
+#include "media/audio_write.h"
+#include "media/image_write.h"
+
+a2a_status cli_write_reply_media(a2a_ctx *ctx, const a2a_nextgpt_reply *rep, const char *dir, int first_index,
+                                 char (*files)[CLI_PATH_MAX], int *n_files) {
+    *n_files = 0;
+    for (int i = 0; i < rep->n_media; i++) {
+        const a2a_nextgpt_media *md = &rep->media[i];
+        char *path = files[*n_files];
+        a2a_status st = A2A_OK;
+        if (md->pixels) {
+            snprintf(path, CLI_PATH_MAX, "%s/reply-%d.png", dir, first_index + *n_files);
+            a2a_image img = {0};
+            st = a2a_image_from_planar_f32(ctx, md->pixels, 3, md->h, md->w, A2A_PIXEL_RANGE_NEG1_1, A2A_PIXEL_ROUND, &img);
+            if (st == A2A_OK) st = a2a_image_write(ctx, &img, path, NULL);
+            a2a_image_free(&img);
+        } else if (md->wave) {
+            snprintf(path, CLI_PATH_MAX, "%s/reply-%d.wav", dir, first_index + *n_files);
+            a2a_audio au = {md->rate, 1, md->n_samples, md->wave};
+            st = a2a_audio_write(ctx, &au, path, NULL);
+        } else {
+            continue;
+        }
+        if (st != A2A_OK) return st;
+        (*n_files)++;
+    }
+    return A2A_OK;
+}
