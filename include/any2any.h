@@ -191,7 +191,9 @@ A2A_API a2a_status a2a_session_generate(a2a_ctx *ctx, a2a_session *s, const a2a_
      a2a_chunk_desc c[2] = {{A2A_MEDIA_IMAGE, NULL, "cat.jpg", NULL, 0},
                             {A2A_MEDIA_TEXT, "What is this?", NULL, NULL, 0}};
      a2a_mm_eval(ctx, mm, s, c, 2);                                  // NExT-GPT prompt into the KV cache
-     a2a_session_generate(ctx, s, NULL, 128, "###", on_text, NULL, NULL, &reply);
+     a2a_mm_reply *r;    a2a_mm_generate(ctx, mm, s, NULL, on_text, NULL, NULL, &r);   // text + media
+     for (int i = 0; i < a2a_mm_reply_n_media(r); i++) use(a2a_mm_reply_media(r, i));  // RGB / samples
+     a2a_mm_reply_free(r);
 
    Media come from a file path or from encoded bytes in memory (png/jpg/webp/bmp/gif,
    wav/flac/ogg/mp3, mp4/mkv/webm/avi/mov). An encoder or bundle is used by one thread at a
@@ -235,6 +237,44 @@ A2A_API const a2a_llm_model *a2a_mm_llm(const a2a_mm *mm);
    prompt format; media are encoded and projected into soft tokens (cached by content across
    calls). Then call a2a_session_generate. */
 A2A_API a2a_status a2a_mm_eval(a2a_ctx *ctx, a2a_mm *mm, a2a_session *s, const a2a_chunk_desc *chunks, int n);
+
+/* Any-to-any reply (NExT-GPT): after a2a_mm_eval, generate the reply text and, for every
+   signal-token span it contains, the image/sound through the bundle's output projector and
+   generator (see the README for the span rules). Media come back in memory. */
+typedef struct a2a_mm_generate_params {
+    a2a_sampling_params sampling;
+    int32_t n_predict;        /* max sampled tokens (default 256) */
+    unsigned force;           /* bit (1 << kind) for kind IMAGE/AUDIO/VIDEO: the reply must produce it */
+    unsigned forbid;          /* bit (1 << kind): the reply must not produce it */
+    int32_t steps;            /* generator denoising steps (0: each generator's default) */
+    float cfg;                /* guidance scale (< 0: defaults) */
+    uint64_t seed;            /* generator noise seed */
+    int32_t width, height;    /* images (0: the generator's default) */
+    float seconds;            /* sounds (0: the generator's default) */
+    a2a_progress_fn progress; /* denoising steps; nonzero cancels */
+    void *progress_user;
+} a2a_mm_generate_params;
+A2A_API a2a_mm_generate_params a2a_mm_generate_default_params(void);
+
+/* One generated item, valid until a2a_mm_reply_free. */
+typedef struct a2a_mm_media {
+    a2a_media_kind kind;      /* IMAGE or AUDIO */
+    int32_t width, height;    /* image */
+    const uint8_t *rgb;       /* image: [height][width][3] */
+    const float *samples;     /* audio: n_samples mono floats in [-1, 1] */
+    int64_t n_samples;
+    int32_t sample_rate;
+} a2a_mm_media;
+typedef struct a2a_mm_reply a2a_mm_reply;
+
+/* p NULL: defaults. on_text streams the reply text (without signal tokens); cancel is polled
+   between tokens and denoising steps. *out: free with a2a_mm_reply_free. */
+A2A_API a2a_status a2a_mm_generate(a2a_ctx *ctx, a2a_mm *mm, a2a_session *s, const a2a_mm_generate_params *p,
+                                   a2a_text_cb on_text, void *user, const volatile int *cancel, a2a_mm_reply **out);
+A2A_API const char *a2a_mm_reply_text(const a2a_mm_reply *r);
+A2A_API int a2a_mm_reply_n_media(const a2a_mm_reply *r);
+A2A_API const a2a_mm_media *a2a_mm_reply_media(const a2a_mm_reply *r, int i);
+A2A_API void a2a_mm_reply_free(a2a_mm_reply *r);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,9 @@
    prompts through a bundle, over src/pipeline (perception, mm_system). */
 #include "any2any.h"
 #include "api/api_internal.h"
+#include "media/image_write.h"
 #include "pipeline/mm_system.h"
+#include "pipeline/nextgpt.h"
 #include "pipeline/perception.h"
 #include "text/clip_vocab.h"
 
@@ -137,4 +139,97 @@ a2a_status a2a_mm_eval(a2a_ctx *ctx, a2a_mm *mm, a2a_session *s, const a2a_chunk
     a2a_status st = a2a_mm_system_eval(ctx, mm->sys, &mm->perc, s->s, c, n, s->cancel, NULL);
     free(c);
     return st;
+}
+
+struct a2a_mm_reply {
+    a2a_nextgpt_reply r;
+    a2a_mm_media media[A2A_NEXTGPT_MAX_MEDIA];
+    a2a_image images[A2A_NEXTGPT_MAX_MEDIA];
+    int n;
+};
+
+a2a_mm_generate_params a2a_mm_generate_default_params(void) {
+    a2a_mm_generate_params p;
+    memset(&p, 0, sizeof p);
+    p.sampling = a2a_sampling_default_params();
+    p.n_predict = 256;
+    p.cfg = -1.0f;
+    p.seed = 42;
+    return p;
+}
+
+void a2a_mm_reply_free(a2a_mm_reply *r) {
+    if (!r) return;
+    for (int i = 0; i < r->n; i++) a2a_image_free(&r->images[i]);
+    a2a_nextgpt_reply_free(&r->r);
+    free(r);
+}
+
+const char *a2a_mm_reply_text(const a2a_mm_reply *r) { return r->r.tg.text ? r->r.tg.text : ""; }
+int a2a_mm_reply_n_media(const a2a_mm_reply *r) { return r->n; }
+const a2a_mm_media *a2a_mm_reply_media(const a2a_mm_reply *r, int i) { return i >= 0 && i < r->n ? &r->media[i] : NULL; }
+
+/* Output modality of a public media kind, -1 for text. */
+static int out_modality(int kind) {
+    return kind == A2A_MEDIA_IMAGE ? A2A_OUT_IMAGE : kind == A2A_MEDIA_AUDIO ? A2A_OUT_AUDIO
+                                                   : kind == A2A_MEDIA_VIDEO ? A2A_OUT_VIDEO : -1;
+}
+
+a2a_status a2a_mm_generate(a2a_ctx *ctx, a2a_mm *mm, a2a_session *s, const a2a_mm_generate_params *pp,
+                           a2a_text_cb on_text, void *user, const volatile int *cancel, a2a_mm_reply **out) {
+    *out = NULL;
+    if (!s || s->m != mm->sys->llm) return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "mm_generate: the session was not created on a2a_mm_llm(mm)");
+    if (s->s->n_out < 1) return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "mm_generate: evaluate a prompt first (a2a_mm_eval)");
+    a2a_mm_generate_params d = a2a_mm_generate_default_params();
+    const a2a_mm_generate_params *p = pp ? pp : &d;
+    a2a_nextgpt_params np = a2a_nextgpt_default_params();
+    np.n_predict = p->n_predict;
+    for (int k = A2A_MEDIA_IMAGE; k <= A2A_MEDIA_VIDEO; k++) {
+        const int m = out_modality(k);
+        np.force[m] = (p->force >> k) & 1u;
+        np.forbid[m] = (p->forbid >> k) & 1u;
+        np.steps[m] = p->steps;
+        np.cfg[m] = p->cfg;
+    }
+    np.seed = p->seed;
+    np.width = p->width;
+    np.height = p->height;
+    np.seconds = p->seconds;
+    np.progress = p->progress;
+    np.user = p->progress_user;
+    const a2a_sampling_params *sp = &p->sampling;
+    a2a_sampler_params smp_p = {sp->temperature, sp->top_k, sp->top_p, sp->min_p, sp->repeat_penalty,
+                                sp->frequency_penalty, sp->presence_penalty, sp->penalty_last_n, sp->seed};
+    a2a_sampler *smp = NULL;
+    a2a_mm_reply *r = calloc(1, sizeof *r);
+    a2a_status st = r ? a2a_sampler_new(ctx, &smp_p, s->m->hp.n_vocab, &smp) : a2a_fail(ctx, A2A_ERR_NOMEM, "out of memory");
+    if (st == A2A_OK) st = a2a_nextgpt_generate(ctx, mm->sys, s->s, smp, mm->tp, &np, on_text, user, cancel, &r->r);
+    for (int i = 0; st == A2A_OK && i < r->r.n_media; i++) {
+        const a2a_nextgpt_media *md = &r->r.media[i];
+        a2a_mm_media *o = &r->media[r->n];
+        memset(o, 0, sizeof *o);
+        if (md->pixels) {
+            st = a2a_image_from_planar_f32(ctx, md->pixels, 3, md->h, md->w, A2A_PIXEL_RANGE_NEG1_1, A2A_PIXEL_ROUND,
+                                           &r->images[r->n]);
+            o->kind = A2A_MEDIA_IMAGE;
+            o->width = md->w;
+            o->height = md->h;
+            o->rgb = r->images[r->n].data;
+        } else if (md->wave) {
+            o->kind = A2A_MEDIA_AUDIO;
+            o->samples = md->wave;
+            o->n_samples = md->n_samples;
+            o->sample_rate = md->rate;
+        } else {
+            continue;
+        }
+        r->n++;
+    }
+    a2a_sampler_free(smp);
+    if (st != A2A_OK) {
+        a2a_mm_reply_free(r);
+        return st;
+    }
+    *out = r;
+    return A2A_OK;
 }
