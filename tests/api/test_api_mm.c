@@ -122,10 +122,58 @@ out:
 
 TEST(test_setup) { CHECK_MSG(make_files(), "could not build the test bundle with the CLI (A2A_BIN)"); }
 
+/* A generating bundle: the LLM with NExT-GPT's signal tokens, the image output projector and the
+   tiny Stable Diffusion pipeline; a forced image comes back as RGB in memory. */
+TEST(test_bundle_generate) {
+    const char *bin = getenv("A2A_BIN");
+    char cmd[8192];
+    int n = snprintf(cmd, sizeof cmd, "cd %s && %s bench random-llm --shape tiny --f32 --vocab %s/fixtures/vocab/ggml-vocab-llama-spm.gguf"
+                     " --add-token '<Img>' --add-token '</Img>'", dir, bin ? bin : "false", A2A_SHARED_DIR);
+    for (int i = 0; i < 4; i++) n += snprintf(cmd + n, sizeof cmd - (size_t)n, " --add-token '[IMG%d]'", i);
+    snprintf(cmd + n, sizeof cmd - (size_t)n,
+             " -o gen_llm.gguf 2>/dev/null && %s convert --output-projector image %s/tests/golden/mm/nextgpt_delta_gen.pt"
+             " -o fc.gguf --type f32 --n-head 2 2>/dev/null && %s convert --diffusers %s/tests/golden/sd/tiny -o sd.gguf 2>/dev/null &&"
+             " printf '{\"llm\": \"gen_llm.gguf\", \"output_projectors\": {\"image\": \"fc.gguf\"},"
+             " \"generators\": {\"image\": \"sd.gguf\"}, \"signal_tokens\": {\"image\": [\"[IMG0]\", \"[IMG1]\","
+             " \"[IMG2]\", \"[IMG3]\"]}}' > gen.json",
+             bin ? bin : "false", A2A_SOURCE_DIR, bin ? bin : "false", A2A_SOURCE_DIR);
+    CHECK(system(cmd) == 0);
+    a2a_ctx *ctx = a2a_ctx_new();
+    char path[1024];
+    snprintf(path, sizeof path, "%s/gen.json", dir);
+    a2a_mm *mm = NULL;
+    a2a_session *s = NULL;
+    a2a_mm_reply *r = NULL;
+    CHECK_MSG(a2a_mm_load(ctx, path, &mm) == A2A_OK, "%s", a2a_last_error(ctx));
+    if (!mm) goto out;
+    CHECK(a2a_session_new(ctx, a2a_mm_llm(mm), NULL, &s) == A2A_OK);
+    a2a_chunk_desc c = {A2A_MEDIA_TEXT, "Draw a cat.", NULL, NULL, 0};
+    CHECK(a2a_mm_generate(ctx, mm, s, NULL, NULL, NULL, NULL, &r) == A2A_ERR_INVALID_ARG); /* no prompt yet */
+    CHECK(a2a_mm_eval(ctx, mm, s, &c, 1) == A2A_OK);
+    a2a_mm_generate_params gp = a2a_mm_generate_default_params();
+    gp.sampling.temperature = 0;
+    gp.n_predict = 3;
+    gp.force = 1u << A2A_MEDIA_IMAGE;
+    gp.steps = 2;
+    gp.width = gp.height = 16;
+    CHECK_MSG(a2a_mm_generate(ctx, mm, s, &gp, NULL, NULL, NULL, &r) == A2A_OK, "%s", a2a_last_error(ctx));
+    if (r) {
+        CHECK(a2a_mm_reply_n_media(r) == 1);
+        const a2a_mm_media *m = a2a_mm_reply_media(r, 0);
+        CHECK(m && m->kind == A2A_MEDIA_IMAGE && m->width == 16 && m->height == 16 && m->rgb);
+        CHECK(a2a_mm_reply_media(r, 1) == NULL && strstr(a2a_mm_reply_text(r), "[IMG") == NULL);
+        a2a_mm_reply_free(r);
+    }
+out:
+    a2a_session_free(s);
+    a2a_mm_free(mm);
+    a2a_ctx_free(ctx);
+}
+
 TEST(test_cleanup) {
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }
 
-TEST_MAIN(test_setup, test_encoder, test_bundle_turn, test_cleanup)
+TEST_MAIN(test_setup, test_encoder, test_bundle_turn, test_bundle_generate, test_cleanup)
