@@ -134,6 +134,12 @@ a2a_status a2a_bundle_read(a2a_ctx *ctx, const char *path, a2a_bundle_spec *out)
         }
         if ((st = resolve(ctx, manifest, out->dir, fields[i], s, dst[i])) != A2A_OK) goto done;
     }
+    if (a2a_json_get(root, "lora")) {
+        st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED,
+                      "%s: the bundle keeps its LoRA as a separate adapter (\"lora\"), which run-time loading does not "
+                      "support yet: convert with LoRA merged (the default of any2any convert --nextgpt)", manifest);
+        goto done;
+    }
     default_signals(out);
     if ((st = read_paths(ctx, manifest, out->dir, root, "output_projectors", out->output_projector)) != A2A_OK ||
         (st = read_paths(ctx, manifest, out->dir, root, "generators", out->generator)) != A2A_OK ||

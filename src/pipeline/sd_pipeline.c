@@ -78,22 +78,21 @@ static a2a_tensor tens4(float *data, int64_t ne0, int64_t ne1, int64_t ne2, int6
     return t;
 }
 
-/* cond/uncond [77][D] each into ctxbuf [2][77][D] (uncond first, as diffusers concatenates). */
-static a2a_status conditioning(a2a_ctx *ctx, a2a_threadpool *tp, a2a_sd *sd, const a2a_sd_params *p, int64_t D,
-                               float *ctxbuf) {
+a2a_status a2a_clip_conditioning(a2a_ctx *ctx, a2a_threadpool *tp, const a2a_clip_text *te, const char *prompt,
+                                 const char *negative, const float *cond, const float *uncond, int64_t D, float *ctxbuf) {
     const size_t one = (size_t)A2A_CLIP_CONTEXT * (size_t)D;
-    if (p->cond) memcpy(ctxbuf + one, p->cond, one * sizeof(float));
-    if (p->cond && p->uncond) {
-        memcpy(ctxbuf, p->uncond, one * sizeof(float));
+    if (cond) memcpy(ctxbuf + one, cond, one * sizeof(float));
+    if (cond && uncond) {
+        memcpy(ctxbuf, uncond, one * sizeof(float));
         return A2A_OK;
     }
-    if (!sd->te)
+    if (!te)
         return a2a_fail(ctx, A2A_ERR_INVALID_ARG,
-                        "sd: the file has no text encoder: supply both the conditioning and the unconditional embedding");
-    const char *neg = p->negative ? p->negative : "";
-    if (p->cond) return a2a_clip_text_encode_prompts(ctx, tp, sd->te, &neg, 1, 0, ctxbuf, NULL);
-    const char *prompts[2] = {neg, p->prompt};
-    return a2a_clip_text_encode_prompts(ctx, tp, sd->te, prompts, 2, 0, ctxbuf, NULL);
+                        "the pipeline file has no text encoder: supply both the conditioning and the unconditional embedding");
+    const char *neg = negative ? negative : "";
+    if (cond) return a2a_clip_text_encode_prompts(ctx, tp, te, &neg, 1, 0, ctxbuf, NULL);
+    const char *prompts[2] = {neg, prompt};
+    return a2a_clip_text_encode_prompts(ctx, tp, te, prompts, 2, 0, ctxbuf, NULL);
 }
 
 /* Latents of the init image: mean of the VAE posterior * scaling_factor (minus shift). */
@@ -175,7 +174,8 @@ a2a_status a2a_sd_generate(a2a_ctx *ctx, a2a_threadpool *tp, a2a_sd *sd, const a
         st = a2a_fail(ctx, A2A_ERR_NOMEM, "sd: out of memory for %dx%d", W, H);
         goto done;
     }
-    if ((st = conditioning(ctx, tp, sd, p, D, ctxbuf)) != A2A_OK) goto done;
+    if ((st = a2a_clip_conditioning(ctx, tp, sd->te, p->prompt, p->negative, p->cond, p->uncond, D, ctxbuf)) != A2A_OK)
+        goto done;
     if ((st = a2a_sd_scheduler(ctx, sd, p->sched_kind, &dp.sched)) != A2A_OK) goto done;
     if (p->init_image) {
         if (!(x0 = malloc(sizeof(float) * (size_t)n))) {

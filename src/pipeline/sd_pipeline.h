@@ -76,6 +76,13 @@ typedef struct a2a_sd_params {
 
 a2a_sd_params a2a_sd_default_params(void);
 
+/* CLIP conditioning of a classifier-free-guidance pair into ctxbuf [2][77][D], uncond first (as
+   diffusers concatenates): cond/uncond supplied ([77][D] each) or encoded from prompt/negative
+   (NULL negative: ""), shared by the SD and text-to-video pipelines. te may be NULL only when
+   both cond and uncond are supplied. */
+a2a_status a2a_clip_conditioning(a2a_ctx *ctx, a2a_threadpool *tp, const a2a_clip_text *te, const char *prompt,
+                                 const char *negative, const float *cond, const float *uncond, int64_t D, float *ctxbuf);
+
 /* The scheduler a run with sched_kind uses (-1: the file's; else that kind from the file's
    betas/prediction type/spacing, as diffusers' Kind.from_config). */
 a2a_status a2a_sd_scheduler(a2a_ctx *ctx, const a2a_sd *sd, int kind, a2a_scheduler_params *out);

@@ -47,7 +47,7 @@ a2a_status a2a_textgen_run(a2a_ctx *ctx, a2a_llm_session *s, a2a_sampler *smp, c
         if (emit && (st = a2a_detokenize_piece(ctx, v, tok, p->render_special, &res->text, &res->len, &cap))) break;
         /* stop string: cut the reply there */
         size_t avail = res->len;
-        if (sl) {
+        if (sl && res->text) {
             const char *hit = memmem(res->text + (emitted > sl ? emitted - sl : 0), res->len - (emitted > sl ? emitted - sl : 0), p->stop, sl);
             if (hit) {
                 res->len = (size_t)(hit - res->text);
@@ -58,7 +58,7 @@ a2a_status a2a_textgen_run(a2a_ctx *ctx, a2a_llm_session *s, a2a_sampler *smp, c
                 avail -= stop_prefix_len(res->text, res->len, p->stop, sl);
             }
         }
-        avail = utf8_complete(res->text, avail);
+        avail = res->text ? utf8_complete(res->text, avail) : 0;
         if (avail > emitted && on_text) {
             if (on_text(res->text + emitted, avail - emitted, user)) { emitted = avail; res->cancelled = true; }
         }

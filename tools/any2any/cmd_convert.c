@@ -6,6 +6,10 @@
                    (vision, audio, text towers); --bpe GZ adds the CLIP vocabulary for text
      --diffusers   a diffusers pipeline folder (model_index.json: StableDiffusionPipeline) -> one
                    GGUF holding its text encoder, UNet, VAE and scheduler settings
+     --nextgpt CKPT NExT-GPT's delta checkpoint (7b_tiva_v0/pytorch_model.pt) + --base VICUNA.gguf
+                   -> a bundle folder -o DIR (LLM with the added tokens and merged LoRA, llama_proj,
+                   output projectors, manifest); --encoder/--gen-image/--gen-video/--gen-audio add
+                   converted files, --no-merge-lora writes lora.gguf instead
      --output-projector M   NExT-GPT's output projector for M = image | video | audio out of its
                    delta checkpoint (gen_text_hidden_fcs[_video|_audio], the last ModuleList element)
      --projector K an input projector out of any checkpoint holding it (K: linear = NExT-GPT
@@ -20,6 +24,7 @@
 #include "models/projectors/projector.h"
 #include "models/projectors/textfc.h"
 #include "pipeline/diffusers_convert.h"
+#include "pipeline/nextgpt_convert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +43,9 @@ static void convert_usage(FILE *f) {
     fprintf(f, "usage: any2any convert HF_DIR -o OUT.gguf [--type TYPE] [-t THREADS]\n"
                "       any2any convert --imagebind imagebind_huge.pth -o OUT.gguf [--type f16|f32|q8_0] [--bpe VOCAB.txt.gz] [--n-head N]\n"
                "       any2any convert --diffusers SD_FOLDER -o OUT.gguf [--type f16|f32|q8_0]\n"
+               "       any2any convert --nextgpt pytorch_model.pt --base vicuna.gguf -o BUNDLE_DIR [--type f16|q8_0]\n"
+               "                       [--encoder ENC.gguf] [--gen-image SD.gguf] [--gen-video T2V.gguf] [--gen-audio AUDIOLDM.gguf]\n"
+               "                       [--no-merge-lora] [--lora-alpha A] [--reference-external]\n"
                "       any2any convert --output-projector image|video|audio pytorch_model.pt -o OUT.gguf [--type T]\n"
                "       any2any convert --projector linear|mlp2x_gelu|qformer CKPT -o OUT.gguf [--type T] [--prefix P] [--n-head N]\n"
                "  HF_DIR: a Hugging Face folder (config.json model_type llama or qwen2; model.safetensors,\n"
@@ -50,7 +58,9 @@ static void convert_usage(FILE *f) {
 int cli_convert(int argc, char **argv) {
     const char *in = NULL, *out = NULL, *type = "f16", *proj_kind = NULL, *prefix = NULL, *bpe = NULL, *out_proj = NULL;
     int threads = 0, n_head = 0;
-    bool imagebind = false, diffusers = false;
+    bool imagebind = false, diffusers = false, nextgpt = false, no_merge = false, ref_ext = false;
+    const char *base = NULL, *enc = NULL, *gimg = NULL, *gvid = NULL, *gaud = NULL;
+    float lora_alpha = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             convert_usage(stdout);
@@ -61,6 +71,15 @@ int cli_convert(int argc, char **argv) {
         else if ((!strcmp(argv[i], "--type") || !strcmp(argv[i], "--outtype")) && i + 1 < argc) type = argv[++i];
         else if (!strcmp(argv[i], "--imagebind")) imagebind = true;
         else if (!strcmp(argv[i], "--diffusers")) diffusers = true;
+        else if (!strcmp(argv[i], "--nextgpt")) nextgpt = true;
+        else if (!strcmp(argv[i], "--no-merge-lora")) no_merge = true;
+        else if (!strcmp(argv[i], "--reference-external")) ref_ext = true;
+        else if (!strcmp(argv[i], "--lora-alpha") && i + 1 < argc) lora_alpha = (float)atof(argv[++i]);
+        else if (!strcmp(argv[i], "--base") && i + 1 < argc) base = argv[++i];
+        else if (!strcmp(argv[i], "--encoder") && i + 1 < argc) enc = argv[++i];
+        else if (!strcmp(argv[i], "--gen-image") && i + 1 < argc) gimg = argv[++i];
+        else if (!strcmp(argv[i], "--gen-video") && i + 1 < argc) gvid = argv[++i];
+        else if (!strcmp(argv[i], "--gen-audio") && i + 1 < argc) gaud = argv[++i];
         else if (!strcmp(argv[i], "--projector") && i + 1 < argc) proj_kind = argv[++i];
         else if (!strcmp(argv[i], "--output-projector") && i + 1 < argc) out_proj = argv[++i];
         else if (!strcmp(argv[i], "--prefix") && i + 1 < argc) prefix = argv[++i];
@@ -103,6 +122,23 @@ int cli_convert(int argc, char **argv) {
             p.bpe_path = bpe;
             p.vision_n_head = p.audio_n_head = p.text_n_head = n_head;
             st = a2a_imagebind_convert(ctx, in, out, &p);
+        } else if (nextgpt) {
+            a2a_nextgpt_convert_params p = a2a_nextgpt_convert_default_params();
+            p.ckpt_path = in;
+            p.base_llm = base;
+            p.out_dir = out;
+            p.type = (a2a_type)t;
+            p.merge_lora = !no_merge;
+            p.lora_alpha = lora_alpha;
+            p.encoder = enc;
+            p.gen_image = gimg;
+            p.gen_video = gvid;
+            p.gen_audio = gaud;
+            p.reference_external = ref_ext;
+            p.tp = tp;
+            p.progress = progress;
+            st = base ? a2a_nextgpt_convert(ctx, &p)
+                      : a2a_fail(ctx, A2A_ERR_INVALID_ARG, "--nextgpt needs --base VICUNA.gguf (the converted base LLM)");
         } else if (out_proj) {
             a2a_textfc_convert_params p = a2a_textfc_convert_default_params();
             p.type = (a2a_type)t;
