@@ -251,6 +251,7 @@ typedef struct a2a_mm_generate_params {
     uint64_t seed;            /* generator noise seed */
     int32_t width, height;    /* images (0: the generator's default) */
     float seconds;            /* sounds (0: the generator's default) */
+    int32_t frames;           /* videos (0: the generator's default) */
     a2a_progress_fn progress; /* denoising steps; nonzero cancels */
     void *progress_user;
 } a2a_mm_generate_params;
@@ -258,9 +259,10 @@ A2A_API a2a_mm_generate_params a2a_mm_generate_default_params(void);
 
 /* One generated item, valid until a2a_mm_reply_free. */
 typedef struct a2a_mm_media {
-    a2a_media_kind kind;      /* IMAGE or AUDIO */
-    int32_t width, height;    /* image */
-    const uint8_t *rgb;       /* image: [height][width][3] */
+    a2a_media_kind kind;      /* IMAGE, VIDEO or AUDIO */
+    int32_t width, height;    /* image, video */
+    int32_t n_frames;         /* video (1 for an image) */
+    const uint8_t *rgb;       /* image: [height][width][3]; video: [n_frames][height][width][3] */
     const float *samples;     /* audio: n_samples mono floats in [-1, 1] */
     int64_t n_samples;
     int32_t sample_rate;

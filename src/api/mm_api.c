@@ -145,6 +145,7 @@ struct a2a_mm_reply {
     a2a_nextgpt_reply r;
     a2a_mm_media media[A2A_NEXTGPT_MAX_MEDIA];
     a2a_image images[A2A_NEXTGPT_MAX_MEDIA];
+    uint8_t *frames[A2A_NEXTGPT_MAX_MEDIA]; /* video RGB, owned */
     int n;
 };
 
@@ -160,7 +161,10 @@ a2a_mm_generate_params a2a_mm_generate_default_params(void) {
 
 void a2a_mm_reply_free(a2a_mm_reply *r) {
     if (!r) return;
-    for (int i = 0; i < r->n; i++) a2a_image_free(&r->images[i]);
+    for (int i = 0; i < r->n; i++) {
+        a2a_image_free(&r->images[i]);
+        free(r->frames[i]);
+    }
     a2a_nextgpt_reply_free(&r->r);
     free(r);
 }
@@ -195,6 +199,7 @@ a2a_status a2a_mm_generate(a2a_ctx *ctx, a2a_mm *mm, a2a_session *s, const a2a_m
     np.width = p->width;
     np.height = p->height;
     np.seconds = p->seconds;
+    np.frames = p->frames;
     np.progress = p->progress;
     np.user = p->progress_user;
     const a2a_sampling_params *sp = &p->sampling;
@@ -214,7 +219,28 @@ a2a_status a2a_mm_generate(a2a_ctx *ctx, a2a_mm *mm, a2a_session *s, const a2a_m
             o->kind = A2A_MEDIA_IMAGE;
             o->width = md->w;
             o->height = md->h;
+            o->n_frames = 1;
             o->rgb = r->images[r->n].data;
+        } else if (md->video) {
+            const size_t fpx = (size_t)3 * (size_t)md->w * (size_t)md->h;
+            uint8_t *rgb = malloc(fpx * (size_t)md->frames);
+            if (!rgb) {
+                st = a2a_fail(ctx, A2A_ERR_NOMEM, "out of memory");
+                break;
+            }
+            for (int32_t k = 0; k < md->frames && st == A2A_OK; k++) {
+                a2a_image fr = {0};
+                st = a2a_image_from_planar_f32(ctx, md->video + (size_t)k * fpx, 3, md->h, md->w, A2A_PIXEL_RANGE_NEG1_1,
+                                               A2A_PIXEL_TRUNC, &fr);
+                if (st == A2A_OK) memcpy(rgb + (size_t)k * fpx, fr.data, fpx);
+                a2a_image_free(&fr);
+            }
+            r->frames[r->n] = rgb;
+            o->kind = A2A_MEDIA_VIDEO;
+            o->width = md->w;
+            o->height = md->h;
+            o->n_frames = md->frames;
+            o->rgb = rgb;
         } else if (md->wave) {
             o->kind = A2A_MEDIA_AUDIO;
             o->samples = md->wave;

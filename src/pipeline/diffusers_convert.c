@@ -7,6 +7,7 @@
 #include "io/gguf.h"
 #include "io/json.h"
 #include "models/diffusion/unet2d.h"
+#include "models/diffusion/unet3d.h"
 #include "models/text_encoders/clap_text.h"
 #include "models/text_encoders/clip_text.h"
 #include "models/vocoder/hifigan.h"
@@ -14,6 +15,7 @@
 #include "models/vae/autoencoder_kl.h"
 #include "pipeline/scheduler_config.h"
 #include "pipeline/sd_pipeline.h"
+#include "pipeline/t2v_pipeline.h"
 
 a2a_diffusers_convert_params a2a_diffusers_convert_default_params(void) {
     a2a_diffusers_convert_params p;
@@ -95,8 +97,44 @@ static a2a_status add_audioldm(a2a_ctx *ctx, a2a_gguf_writer *w, const char *dir
     return A2A_OK;
 }
 
+/* Add the text-to-video pipeline's CLIP text encoder, UNet3D, VAE and scheduler to w. */
+static a2a_status add_t2v(a2a_ctx *ctx, a2a_gguf_writer *w, const char *dir, const a2a_diffusers_convert_params *p) {
+    char sub[4096];
+    a2a_clip_text_convert_params tp = a2a_clip_text_convert_default_params();
+    tp.matmul_type = p->weight_type;
+    tp.tp = p->tp;
+    tp.progress = p->progress;
+    tp.user = p->user;
+    a2a_unet3d_convert_params up = a2a_unet3d_convert_default_params();
+    up.conv_type = p->conv_type;
+    up.linear_type = p->weight_type;
+    up.tp = p->tp;
+    up.progress = p->progress;
+    up.user = p->user;
+    a2a_vae_convert_params vp = a2a_vae_convert_default_params();
+    vp.conv_type = p->conv_type;
+    vp.attn_type = p->weight_type;
+    vp.tp = p->tp;
+    vp.progress = p->progress;
+    vp.user = p->user;
+    a2a_status st;
+    if ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", A2A_T2V_ARCH)) ||
+        (st = a2a_clip_text_convert_add(ctx, w, join(sub, sizeof sub, dir, "text_encoder"), "text_encoder.", &tp)) ||
+        (st = a2a_unet3d_convert_add(ctx, w, join(sub, sizeof sub, dir, "unet"), "unet.", &up)) ||
+        (st = a2a_vae_convert_add(ctx, w, join(sub, sizeof sub, dir, "vae"), "vae.", &vp)) ||
+        (st = a2a_scheduler_config_write(ctx, w, dir, "t2v.scheduler")))
+        return st;
+    return A2A_OK;
+}
+
 /* Load the converted file back (every component checked) before reporting success. */
 static a2a_status check_loads(a2a_ctx *ctx, const char *arch, const char *path) {
+    if (!strcmp(arch, A2A_T2V_ARCH)) {
+        a2a_t2v *m = NULL;
+        a2a_status st = a2a_t2v_load(ctx, path, &m);
+        a2a_t2v_free(m);
+        return st;
+    }
     if (!strcmp(arch, A2A_AUDIOLDM_ARCH)) {
         a2a_audioldm *m = NULL;
         a2a_status st = a2a_audioldm_load(ctx, path, &m);
@@ -129,12 +167,15 @@ a2a_status a2a_diffusers_convert(a2a_ctx *ctx, const char *dir, const char *out_
     const char *arch = A2A_SD_ARCH;
     if (!strcmp(cls, "StableDiffusionPipeline") || !strcmp(cls, "StableDiffusionImg2ImgPipeline")) {
         if ((st = add_sd(ctx, w, dir, &p)) != A2A_OK) goto done;
+    } else if (!strcmp(cls, "TextToVideoSDPipeline")) {
+        arch = A2A_T2V_ARCH;
+        if ((st = add_t2v(ctx, w, dir, &p)) != A2A_OK) goto done;
     } else if (!strcmp(cls, "AudioLDMPipeline")) {
         arch = A2A_AUDIOLDM_ARCH;
         if ((st = add_audioldm(ctx, w, dir, &p)) != A2A_OK) goto done;
     } else {
         st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED,
-                      "diffusers convert: pipeline %s is not supported (StableDiffusionPipeline, AudioLDMPipeline)", cls);
+                      "diffusers convert: pipeline %s is not supported (StableDiffusionPipeline, TextToVideoSDPipeline, AudioLDMPipeline)", cls);
         goto done;
     }
     if ((st = a2a_gguf_writer_set_str(ctx, w, "general.name", cls)) ||

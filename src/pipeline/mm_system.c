@@ -6,7 +6,8 @@
 
 bool a2a_mm_system_can_generate(const a2a_mm_system *sys, int m) {
     if (m < 0 || m >= A2A_OUT_N || !sys->n_signal[m] || !sys->out_proj[m]) return false;
-    return m == A2A_OUT_IMAGE ? sys->image_gen != NULL : m == A2A_OUT_AUDIO ? sys->audio_gen != NULL : false;
+    return m == A2A_OUT_IMAGE ? sys->image_gen != NULL : m == A2A_OUT_AUDIO ? sys->audio_gen != NULL
+                                                                           : sys->video_gen != NULL;
 }
 
 /* Load the output projectors and generators the spec names and check every joint by name. */
@@ -53,7 +54,14 @@ static a2a_status load_generation(a2a_ctx *ctx, const a2a_bundle_spec *spec, a2a
                 return a2a_fail(ctx, A2A_ERR_SHAPE, "bundle: the audio output projector gives %lld x %lld, AudioLDM takes %d",
                                 (long long)n_out, (long long)width, need);
         } else {
-            return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "bundle: video generation (Zeroscope) is not available yet");
+            if ((st = a2a_t2v_load(ctx, spec->generator[m], &sys->video_gen)) != A2A_OK) break;
+            /* upstream reshapes a projector output that is not 77 tokens to rows of the UNet's
+               context width and pads them to 77 */
+            const int64_t D = a2a_unet3d_context_dim(sys->video_gen->unet);
+            if ((width * n_out) % D || width * n_out > 77 * D)
+                return a2a_fail(ctx, A2A_ERR_SHAPE,
+                                "bundle: the video output projector gives %lld x %lld, the video generator takes up to 77 x %lld",
+                                (long long)n_out, (long long)width, (long long)D);
         }
     }
     return st;
@@ -64,6 +72,7 @@ void a2a_mm_system_free(a2a_mm_system *sys) {
     for (int m = 0; m < A2A_OUT_N; m++) a2a_textfc_free(sys->out_proj[m]);
     a2a_sd_free(sys->image_gen);
     a2a_audioldm_free(sys->audio_gen);
+    a2a_t2v_free(sys->video_gen);
     a2a_projector_free(sys->proj);
     a2a_imagebind_free(sys->enc);
     a2a_llm_free(sys->llm);

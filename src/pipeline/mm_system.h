@@ -12,6 +12,7 @@
 #include "models/projectors/textfc.h"
 #include "pipeline/audioldm_pipeline.h"
 #include "pipeline/sd_pipeline.h"
+#include "pipeline/t2v_pipeline.h"
 #include "pipeline/bundle.h"
 #include "pipeline/mm_prompt.h"
 #include "pipeline/perception.h"
@@ -27,6 +28,7 @@ typedef struct a2a_mm_system {
     a2a_textfc *out_proj[A2A_OUT_N]; /* owned; NULL when absent */
     a2a_sd *image_gen;         /* owned; NULL when absent */
     a2a_audioldm *audio_gen;   /* owned; NULL when absent */
+    a2a_t2v *video_gen;        /* owned; NULL when absent */
 } a2a_mm_system;
 
 /* True when modality m can produce media (signal tokens, output projector and generator). */

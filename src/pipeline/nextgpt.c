@@ -24,6 +24,7 @@ void a2a_nextgpt_reply_free(a2a_nextgpt_reply *r) {
     for (int i = 0; i < r->n_media; i++) {
         free(r->media[i].cond);
         free(r->media[i].pixels);
+        free(r->media[i].video);
         free(r->media[i].wave);
     }
     free(r->tg.text);
@@ -191,6 +192,27 @@ static a2a_status generate_media(a2a_ctx *ctx, const a2a_mm_system *sys, a2a_thr
         sp.user = p->user;
         sp.cancel = cancel;
         a2a_status st = a2a_sd_generate(ctx, tp, sys->image_gen, &sp, &md->pixels, &md->w, &md->h);
+        free(cond);
+        return st;
+    }
+    if (m == A2A_OUT_VIDEO) {
+        /* upstream: reshape to rows of the UNet's context width, pad with zero rows to 77 */
+        const int64_t D = a2a_unet3d_context_dim(sys->video_gen->unet);
+        float *cond = calloc((size_t)(77 * D), sizeof(float));
+        if (!cond) return a2a_fail(ctx, A2A_ERR_NOMEM, "nextgpt: out of memory");
+        memcpy(cond, md->cond, sizeof(float) * (size_t)(md->n_cond * md->cond_dim));
+        a2a_t2v_params vp = a2a_t2v_default_params();
+        vp.cond = cond;
+        vp.width = p->width;
+        vp.height = p->height;
+        vp.frames = p->frames;
+        vp.steps = p->steps[m];
+        vp.cfg = p->cfg[m];
+        vp.seed = p->seed;
+        vp.progress = p->progress;
+        vp.user = p->user;
+        vp.cancel = cancel;
+        a2a_status st = a2a_t2v_generate(ctx, tp, sys->video_gen, &vp, &md->video, &md->w, &md->h, &md->frames);
         free(cond);
         return st;
     }

@@ -6,7 +6,8 @@
    NExT-GPT's generate_images/_videos/_audios index them) plus the input embeddings of the signal
    tokens go through that modality's output projector (TextFcLayer), whose output conditions the
    generator: 77 x 768 prompt embeddings for Stable Diffusion (padded with zero rows to 77 as
-   upstream pads), a 512-d vector for AudioLDM. Signal tokens never appear in the reply text.
+   upstream pads), 77 x 1024 for Zeroscope (the output reshaped to rows of 1024 and padded), a
+   512-d vector for AudioLDM. Signal tokens never appear in the reply text.
 
    Rules for malformed spans (where the released code asserts, loops or crashes: its issues #38,
    #52, #66, #68), all tested:
@@ -42,7 +43,8 @@ typedef struct a2a_nextgpt_params {
     int32_t steps[A2A_OUT_N];
     float cfg[A2A_OUT_N];
     uint64_t seed;
-    int32_t width, height;         /* image */
+    int32_t width, height;         /* image and video */
+    int32_t frames;                /* video (0: the generator's default) */
     float seconds;                 /* audio */
     bool text_only;                /* keep the conditioning, do not run the generators */
     a2a_progress_fn progress;      /* generator steps */
@@ -65,6 +67,8 @@ typedef struct a2a_nextgpt_media {
     int64_t n_cond, cond_dim;
     float *pixels;                 /* image: [3][h][w] in [-1, 1] (owned) or NULL */
     int32_t w, h;
+    float *video;                  /* video: frames x [3][h][w] in [-1, 1] (owned) or NULL */
+    int32_t frames;
     float *wave;                   /* audio: n_samples mono at rate Hz (owned) or NULL */
     int64_t n_samples;
     int rate;

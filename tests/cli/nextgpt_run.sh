@@ -26,28 +26,32 @@ q "$BIN" convert --imagebind "$SRC/tests/golden/imagebind/tiny.pth" -o "$B/enc.g
 q "$BIN" convert --projector linear "$SRC/tests/golden/mm/nextgpt_delta_tiny.pt" -o "$B/proj.gguf" --type f32
 q "$BIN" convert --output-projector image "$SRC/tests/golden/mm/nextgpt_delta_gen.pt" -o "$B/fc_img.gguf" --type f32 --n-head 2
 q "$BIN" convert --output-projector audio "$SRC/tests/golden/mm/nextgpt_delta_gen.pt" -o "$B/fc_aud.gguf" --type f32 --n-head 2
+q "$BIN" convert --output-projector video "$SRC/tests/golden/mm/nextgpt_delta_gen.pt" -o "$B/fc_vid.gguf" --type f32 --n-head 2
+q "$BIN" convert --diffusers "$SRC/tests/golden/t2v/tiny" -o "$B/t2v.gguf"
 q "$BIN" convert --diffusers "$SRC/tests/golden/sd/tiny" -o "$B/sd.gguf"
 q "$BIN" convert --diffusers "$SRC/tests/golden/audioldm/tiny" -o "$B/aldm.gguf"
 cat >"$B/bundle.json" <<'J'
 {"format": "any2any-bundle", "version": 1, "llm": "llm.gguf", "encoder": "enc.gguf", "input_projector": "proj.gguf",
- "output_projectors": {"image": "fc_img.gguf", "audio": "fc_aud.gguf"},
- "generators": {"image": "sd.gguf", "audio": "aldm.gguf"}, "prompt_format": "nextgpt"}
+ "output_projectors": {"image": "fc_img.gguf", "audio": "fc_aud.gguf", "video": "fc_vid.gguf"},
+ "generators": {"image": "sd.gguf", "audio": "aldm.gguf", "video": "t2v.gguf"}, "prompt_format": "nextgpt"}
 J
 IMG="$SRC/tests/golden/imagebind/image.png"
 mkdir -p "$TMP/out"
-if "$BIN" run -m "$B" --image "$IMG" -p "Draw it and let me hear it." -n 6 --temp 0 --force image --force audio \
-    --steps 2 --width 16 --height 16 --seconds 0.02 -o "$TMP/out" --json >"$TMP/run.json" 2>"$TMP/err"; then
+if "$BIN" run -m "$B" --image "$IMG" -p "Draw it and let me hear it." -n 6 --temp 0 --force image --force audio --force video \
+    --steps 2 --width 16 --height 16 --frames 3 --seconds 0.02 -o "$TMP/out" --json >"$TMP/run.json" 2>"$TMP/err"; then
     python3 - "$TMP/run.json" <<'P' || fail "run --force: bad result: $(cat "$TMP/run.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert len(r["files"]) == 2 and r["files"][0].endswith("reply-1.png") and r["files"][1].endswith("reply-2.wav"), r
+assert [f.rsplit("-", 1)[1] for f in r["files"]] == ["1.png", "2.mp4", "3.wav"], r
 assert "[IMG" not in r["text"] and "[AUD" not in r["text"], r
 P
     if command -v ffprobe >/dev/null; then
         sz=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$TMP/out/reply-1.png")
         [[ "$sz" == "16,16" ]] || fail "reply-1.png is '$sz'"
-        ar=$(ffprobe -v error -show_entries stream=sample_rate -of csv=p=0 "$TMP/out/reply-2.wav")
-        [[ "$ar" == "16000" ]] || fail "reply-2.wav rate '$ar'"
+        vf=$(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$TMP/out/reply-2.mp4")
+        [[ "$vf" == "3" ]] || fail "reply-2.mp4 has '$vf' frames"
+        ar=$(ffprobe -v error -show_entries stream=sample_rate -of csv=p=0 "$TMP/out/reply-3.wav")
+        [[ "$ar" == "16000" ]] || fail "reply-3.wav rate '$ar'"
     fi
 else
     fail "run --force: $(tail -2 "$TMP/err")"

@@ -13,5 +13,6 @@ int cli_embed(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_generate_image(int argc, char **argv);
 int cli_generate_audio(int argc, char **argv);
+int cli_generate_video(int argc, char **argv);
 int cli_chat_mm(int argc, char **argv);
 #endif

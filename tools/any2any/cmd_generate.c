@@ -17,8 +17,9 @@ int cli_generate(int argc, char **argv) {
         if (!strcmp(argv[i], "--kind")) {
             if (!strcmp(argv[i + 1], "image")) return cli_generate_image(argc, argv);
             if (!strcmp(argv[i + 1], "audio")) return cli_generate_audio(argc, argv);
+            if (!strcmp(argv[i + 1], "video")) return cli_generate_video(argc, argv);
             if (strcmp(argv[i + 1], "text") != 0) {
-                fprintf(stderr, "any2any generate: --kind %s is not available yet (text, image, audio)\n", argv[i + 1]);
+                fprintf(stderr, "any2any generate: --kind %s is not one of text, image, audio, video\n", argv[i + 1]);
                 return 2;
             }
         }

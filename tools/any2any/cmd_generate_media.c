@@ -2,6 +2,8 @@
    image: text-to-image (and image-to-image with --init-image) with a Stable Diffusion pipeline
           file -> .png / .jpg
    audio: text-to-audio with an AudioLDM pipeline file -> .wav (32-bit float, or --pcm16)
+   video: text-to-video with a Zeroscope / ModelScope pipeline file -> .mp4 (H.264) / .webm / .gif,
+          optionally also the frames as PNG (--frames-dir)
    (pipeline files come from any2any convert --diffusers). A progress bar with the step rate and
    ETA goes to stderr; Ctrl-C cancels cleanly and no output file appears. */
 #include "cli.h"
@@ -20,6 +22,8 @@
 #include "media/image_write.h"
 #include "pipeline/audioldm_pipeline.h"
 #include "pipeline/sd_pipeline.h"
+#include "pipeline/t2v_pipeline.h"
+#include "media/video_write.h"
 
 static void gen_usage(FILE *f) {
     fprintf(f,
@@ -250,6 +254,111 @@ fail:
 done:
     free(wave);
     a2a_audioldm_free(m);
+    a2a_threadpool_free(tp);
+    a2a_ctx_free(ctx);
+    return rc;
+}
+
+static void video_usage(FILE *f) {
+    fprintf(f,
+            "usage: any2any generate --kind video -m T2V.gguf --prompt TEXT -o OUT.mp4|.webm|.gif [options]\n"
+            "  --negative TEXT      negative prompt (default empty)\n"
+            "  --frames N           frames (default 16)\n"
+            "  --fps F              frames per second of the file (default 8)\n"
+            "  --steps N --cfg S    denoising steps (default 50), guidance (default 9)\n"
+            "  --seed N             noise seed (default 42)\n"
+            "  --width W --height H size (default: the model's)\n"
+            "  --sampler NAME       pndm ddim euler euler_a dpmpp2m (default: the file's)\n"
+            "  --frames-dir DIR     also write the frames as DIR/frame-000.png ...\n"
+            "  -t N                 threads (default: all cores)\n");
+}
+
+int cli_generate_video(int argc, char **argv) {
+    const char *model = NULL, *out = NULL, *sampler = NULL, *frames_dir = NULL;
+    a2a_t2v_params p = a2a_t2v_default_params();
+    p.seed = 42;
+    int threads = 0;
+    double fps = 8;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double d = 0;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            video_usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--kind") && v) { i++; continue; }
+        if (!v) {
+            fprintf(stderr, "any2any generate: unexpected or incomplete argument '%s'\n", a);
+            video_usage(stderr);
+            return 2;
+        }
+        i++;
+        if (!strcmp(a, "-m") || !strcmp(a, "--model")) model = v;
+        else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) p.prompt = v;
+        else if (!strcmp(a, "--negative")) p.negative = v;
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = v;
+        else if (!strcmp(a, "--sampler")) sampler = v;
+        else if (!strcmp(a, "--frames-dir")) frames_dir = v;
+        else if (!strcmp(a, "--frames")) { if (parse_num(a, v, 1, A2A_T2V_MAX_FRAMES, &d)) return 2; p.frames = (int32_t)d; }
+        else if (!strcmp(a, "--fps")) { if (parse_num(a, v, 0.1, 240, &d)) return 2; fps = d; }
+        else if (!strcmp(a, "--steps")) { if (parse_num(a, v, 1, 1000, &d)) return 2; p.steps = (int32_t)d; }
+        else if (!strcmp(a, "--cfg")) { if (parse_num(a, v, 0, 100, &d)) return 2; p.cfg = (float)d; }
+        else if (!strcmp(a, "--seed")) { if (parse_num(a, v, 0, 9007199254740992.0, &d)) return 2; p.seed = (uint64_t)d; }
+        else if (!strcmp(a, "--width")) { if (parse_num(a, v, 8, 4096, &d)) return 2; p.width = (int32_t)d; }
+        else if (!strcmp(a, "--height")) { if (parse_num(a, v, 8, 4096, &d)) return 2; p.height = (int32_t)d; }
+        else if (!strcmp(a, "-t")) { if (parse_num(a, v, 0, 1024, &d)) return 2; threads = (int)d; }
+        else {
+            fprintf(stderr, "any2any generate: unknown option '%s'\n", a);
+            video_usage(stderr);
+            return 2;
+        }
+    }
+    if (!model || !p.prompt || !out) {
+        video_usage(stderr);
+        return 2;
+    }
+    if (sampler && (p.sched_kind = sampler_kind(sampler)) < 0) return 2;
+    a2a_ctx *ctx = a2a_ctx_new();
+    a2a_threadpool *tp = NULL;
+    a2a_t2v *m = NULL;
+    float *video = NULL;
+    a2a_image *frames = NULL;
+    int32_t w = 0, h = 0, nf = 0;
+    int rc = 1;
+    progress_state ps;
+    double t0 = cli_now();
+    if (a2a_threadpool_new(ctx, threads, &tp) != A2A_OK || a2a_t2v_load(ctx, model, &m) != A2A_OK) goto fail;
+    fprintf(stderr, "any2any generate: loaded %s in %.2f s\n", model, cli_now() - t0);
+    cli_sigint_install();
+    ps.t0 = cli_now();
+    p.progress = gen_progress;
+    p.user = &ps;
+    p.cancel = &cli_sigint_flag;
+    if (a2a_t2v_generate(ctx, tp, m, &p, &video, &w, &h, &nf) != A2A_OK) goto fail;
+    frames = calloc((size_t)nf, sizeof *frames);
+    if (!frames) {
+        a2a_fail(ctx, A2A_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    /* diffusers' export_to_video: (frame * 255).astype(uint8) after (x / 2 + 0.5).clamp(0, 1) */
+    for (int32_t i = 0; i < nf; i++)
+        if (a2a_image_from_planar_f32(ctx, video + (size_t)i * 3 * (size_t)w * (size_t)h, 3, h, w,
+                                      A2A_PIXEL_RANGE_NEG1_1, A2A_PIXEL_TRUNC, &frames[i]) != A2A_OK)
+            goto fail;
+    if (a2a_video_write(ctx, out, frames, nf, fps, NULL) != A2A_OK) goto fail;
+    if (frames_dir && a2a_video_write_png_frames(ctx, frames_dir, "frame", frames, nf, NULL) != A2A_OK) goto fail;
+    fprintf(stderr, "any2any generate: wrote %s (%d frames of %dx%d at %g fps) in %.2f s\n", out, nf, w, h, fps,
+            cli_now() - ps.t0);
+    printf("%s\n", out);
+    rc = 0;
+    goto done;
+fail:
+    fprintf(stderr, "\nany2any generate: %s\n", a2a_last_error(ctx));
+done:
+    for (int32_t i = 0; frames && i < nf; i++) a2a_image_free(&frames[i]);
+    free(frames);
+    free(video);
+    a2a_t2v_free(m);
     a2a_threadpool_free(tp);
     a2a_ctx_free(ctx);
     return rc;

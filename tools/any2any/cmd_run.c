@@ -29,7 +29,7 @@ static void run_usage(FILE *f) {
             "  -o DIR                  where generated media go (default .): reply-1.png, reply-2.wav, ...\n"
             "  --force M / --forbid M  make the reply produce (or never produce) M = image | audio | video\n"
             "  --steps N --cfg S --gen-seed N   generator denoising steps, guidance, seed\n"
-            "  --width W --height H --seconds S image size / sound length\n"
+            "  --width W --height H --frames N --seconds S   image/video size, video frames, sound length\n"
             "%s",
             cli_llm_opts_help);
 }
@@ -109,6 +109,8 @@ int cli_run(int argc, char **argv) {
             np.width = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--height") && i + 1 < argc) {
             np.height = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--frames") && i + 1 < argc) {
+            np.frames = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
             np.seconds = (float)atof(argv[++i]);
         } else {

@@ -16,6 +16,7 @@ static void usage(FILE *f) {
             "  generate -m F.gguf -p PROMPT   stream a text continuation (see 'any2any generate --help')\n"
             "  generate --kind image -m SD.gguf -p PROMPT -o OUT.png   Stable Diffusion text-to-image / image-to-image\n"
             "  generate --kind audio -m AUDIOLDM.gguf -p PROMPT -o OUT.wav   AudioLDM text-to-audio\n"
+            "  generate --kind video -m T2V.gguf -p PROMPT -o OUT.mp4   Zeroscope text-to-video (.mp4 .webm .gif)\n"
             "  run -m BUNDLE -p TEXT [--image F] [--audio F] [--video F]   one multimodal turn (NExT-GPT prompt)\n"
             "  embed -m ENC.gguf (--image F | --audio F | --video F | --text S)...   ImageBind embeddings as JSON\n"
             "  chat -m F.gguf      interactive multi-turn chat (chat templates from the model or --template)\n"

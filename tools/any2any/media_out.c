@@ -4,6 +4,9 @@
 
 #include "media/audio_write.h"
 #include "media/image_write.h"
+#include "media/video_write.h"
+
+#include <stdlib.h>
 
 a2a_status cli_write_reply_media(a2a_ctx *ctx, const a2a_nextgpt_reply *rep, const char *dir, int first_index,
                                  char (*files)[CLI_PATH_MAX], int *n_files) {
@@ -18,6 +21,17 @@ a2a_status cli_write_reply_media(a2a_ctx *ctx, const a2a_nextgpt_reply *rep, con
             st = a2a_image_from_planar_f32(ctx, md->pixels, 3, md->h, md->w, A2A_PIXEL_RANGE_NEG1_1, A2A_PIXEL_ROUND, &img);
             if (st == A2A_OK) st = a2a_image_write(ctx, &img, path, NULL);
             a2a_image_free(&img);
+        } else if (md->video) {
+            snprintf(path, CLI_PATH_MAX, "%s/reply-%d.mp4", dir, first_index + *n_files);
+            a2a_image *fr = calloc((size_t)md->frames, sizeof *fr);
+            if (!fr) return a2a_fail(ctx, A2A_ERR_NOMEM, "out of memory");
+            const size_t fpx = (size_t)3 * (size_t)md->w * (size_t)md->h;
+            for (int32_t k = 0; k < md->frames && st == A2A_OK; k++)
+                st = a2a_image_from_planar_f32(ctx, md->video + (size_t)k * fpx, 3, md->h, md->w, A2A_PIXEL_RANGE_NEG1_1,
+                                               A2A_PIXEL_TRUNC, &fr[k]);
+            if (st == A2A_OK) st = a2a_video_write(ctx, path, fr, md->frames, 8.0, NULL);
+            for (int32_t k = 0; k < md->frames; k++) a2a_image_free(&fr[k]);
+            free(fr);
         } else if (md->wave) {
             snprintf(path, CLI_PATH_MAX, "%s/reply-%d.wav", dir, first_index + *n_files);
             a2a_audio au = {md->rate, 1, md->n_samples, md->wave};

@@ -30,10 +30,11 @@ sd = {
 torch.save(sd, os.path.join(OUT, "nextgpt_delta_tiny.pt"))
 print("wrote", os.path.join(OUT, "nextgpt_delta_tiny.pt"))
 
-# the generation side: image 4 signal tokens -> 8 x 16, audio 8 signal tokens -> 1 x 16
+# the generation side: image 4 signal tokens -> 8 x 16, video 24 -> 4 x 8, audio 8 -> 1 x 16
 img = TextFcTransformer(64, 16, 8, hidden_dim=16, nhead=2, n_enc=1, n_dec=1)
 aud = TextFcTransformer(64, 16, 1, hidden_dim=16, nhead=2, n_enc=1, n_dec=1)
-holder = NextGPTHolder([img], [], [aud], 64).eval()
+vid = TextFcTransformer(64, 8, 4, hidden_dim=16, nhead=2, n_enc=1, n_dec=1)  # 24 tokens -> 4 x 8 (tests/golden/t2v)
+holder = NextGPTHolder([img], [vid], [aud], 64).eval()
 randomize(holder)
 save_delta(holder, os.path.join(OUT, "nextgpt_delta_gen.pt"))
 print("wrote", os.path.join(OUT, "nextgpt_delta_gen.pt"))
