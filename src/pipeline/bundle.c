@@ -101,8 +101,8 @@ a2a_status a2a_bundle_read(a2a_ctx *ctx, const char *path, a2a_bundle_spec *out)
     a2a_status st = a2a_json_parse_file(ctx, manifest, &doc);
     if (st != A2A_OK) return st;
     const a2a_json_value *root = a2a_json_root(doc);
-    const char *fields[3] = {"llm", "encoder", "input_projector"};
-    char *dst[3] = {out->llm, out->encoder, out->input_projector};
+    const char *fields[4] = {"llm", "encoder", "input_projector", "lora"};
+    char *dst[4] = {out->llm, out->encoder, out->input_projector, out->lora};
     const a2a_json_value *fmt = a2a_json_get(root, "format"), *ver = a2a_json_get(root, "version");
     const a2a_json_value *pf = a2a_json_get(root, "prompt_format");
     int64_t version = 1;
@@ -118,7 +118,7 @@ a2a_status a2a_bundle_read(a2a_ctx *ctx, const char *path, a2a_bundle_spec *out)
         st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "%s: bundle version must be 1", manifest);
         goto done;
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         const a2a_json_value *v = a2a_json_get(root, fields[i]);
         if (!v) {
             if (i == 0) {
@@ -133,12 +133,6 @@ a2a_status a2a_bundle_read(a2a_ctx *ctx, const char *path, a2a_bundle_spec *out)
             goto done;
         }
         if ((st = resolve(ctx, manifest, out->dir, fields[i], s, dst[i])) != A2A_OK) goto done;
-    }
-    if (a2a_json_get(root, "lora")) {
-        st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED,
-                      "%s: the bundle keeps its LoRA as a separate adapter (\"lora\"), which run-time loading does not "
-                      "support yet: convert with LoRA merged (the default of any2any convert --nextgpt)", manifest);
-        goto done;
     }
     default_signals(out);
     if ((st = read_paths(ctx, manifest, out->dir, root, "output_projectors", out->output_projector)) != A2A_OK ||

@@ -4,6 +4,7 @@
        {
          "format": "any2any-bundle", "version": 1,
          "llm": "vicuna-7b.q8_0.gguf",             required
+         "lora": "lora.gguf",                       optional run-time LoRA adapter for the LLM
          "encoder": "imagebind_huge.f16.gguf",      optional (no media input without it)
          "input_projector": "llama_proj.gguf",      optional (required with an encoder for run)
          "prompt_format": "nextgpt",                "nextgpt" (default)
@@ -31,6 +32,7 @@ const char *a2a_out_modality_name(int m); /* "image", "video", "audio" */
 typedef struct a2a_bundle_spec {
     char dir[A2A_BUNDLE_PATH_MAX];              /* folder the relative paths are resolved in */
     char llm[A2A_BUNDLE_PATH_MAX];              /* resolved paths; "" when absent */
+    char lora[A2A_BUNDLE_PATH_MAX];
     char encoder[A2A_BUNDLE_PATH_MAX];
     char input_projector[A2A_BUNDLE_PATH_MAX];
     char prompt_format[32];                     /* "nextgpt" */

@@ -76,6 +76,7 @@ void a2a_mm_system_free(a2a_mm_system *sys) {
     a2a_projector_free(sys->proj);
     a2a_imagebind_free(sys->enc);
     a2a_llm_free(sys->llm);
+    a2a_llm_lora_free(sys->lora);
     free(sys);
 }
 
@@ -87,6 +88,8 @@ a2a_status a2a_mm_system_load(a2a_ctx *ctx, const a2a_bundle_spec *spec, a2a_mm_
     a2a_status st = a2a_llm_load(ctx, spec->llm, &sys->llm);
     if (st == A2A_OK && !sys->llm->vocab)
         st = a2a_fail(ctx, A2A_ERR_FORMAT, "bundle: the LLM %s has no tokenizer", spec->llm);
+    if (st == A2A_OK && spec->lora[0] && (st = a2a_llm_lora_load(ctx, sys->llm, spec->lora, &sys->lora)) == A2A_OK)
+        a2a_llm_set_lora(sys->llm, sys->lora);
     if (st == A2A_OK && spec->encoder[0]) {
         if (!spec->input_projector[0])
             st = a2a_fail(ctx, A2A_ERR_NOT_FOUND, "bundle: an encoder without an \"input_projector\"");

@@ -20,6 +20,7 @@
 typedef struct a2a_mm_system {
     a2a_bundle_spec spec;
     a2a_llm_model *llm;        /* owned */
+    a2a_llm_lora *lora;        /* owned; attached to llm; NULL without "lora" */
     a2a_imagebind *enc;        /* owned; NULL: text only */
     a2a_projector *proj;       /* owned; NULL iff enc is NULL */
     /* generation side, per a2a_out_modality */

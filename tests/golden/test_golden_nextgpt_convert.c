@@ -86,15 +86,24 @@ static a2a_nextgpt_convert_params base_params(char *ck, char *base, char *out, c
 }
 
 /* Logits at every position of ids through llm.gguf in bundle dir; NULL on failure. */
+static bool g_with_adapter; /* run_logits attaches <dir>/lora.gguf at run time */
+
 static float *run_logits(const char *dir, const int32_t *ids, int32_t n, int32_t *n_vocab) {
     char path[1100];
     snprintf(path, sizeof path, "%s/llm.gguf", dir);
     a2a_ctx *ctx = a2a_ctx_new();
     a2a_llm_model *m = NULL;
     a2a_llm_session *s = NULL;
+    a2a_llm_lora *lora = NULL;
     float *out = NULL;
     a2a_status st = a2a_llm_load(ctx, path, &m);
     CHECK_MSG(st == A2A_OK, "%s", a2a_last_error(ctx));
+    if (st == A2A_OK && g_with_adapter) {
+        snprintf(path, sizeof path, "%s/lora.gguf", dir);
+        st = a2a_llm_lora_load(ctx, m, path, &lora);
+        CHECK_MSG(st == A2A_OK, "%s", a2a_last_error(ctx));
+        if (st == A2A_OK) a2a_llm_set_lora(m, lora);
+    }
     if (st == A2A_OK) {
         a2a_llm_session_params sp = a2a_llm_session_default_params();
         sp.n_ctx = 64;
@@ -112,6 +121,7 @@ static float *run_logits(const char *dir, const int32_t *ids, int32_t n, int32_t
     }
     a2a_llm_session_free(s);
     a2a_llm_free(m);
+    a2a_llm_lora_free(lora);
     a2a_ctx_free(ctx);
     return out;
 }
@@ -193,10 +203,8 @@ static void check_manifest(const char *dir, bool want_lora, bool want_ext) {
     a2a_ctx *ctx = a2a_ctx_new();
     a2a_bundle_spec spec;
     a2a_status st = a2a_bundle_read(ctx, dir, &spec);
-    if (want_lora) /* separate adapters are refused by name until run-time LoRA exists */
-        CHECK_MSG(st == A2A_ERR_UNSUPPORTED && strstr(a2a_last_error(ctx), "lora"), "%s", a2a_last_error(ctx));
-    else
-        CHECK_MSG(st == A2A_OK, "%s", a2a_last_error(ctx));
+    CHECK_MSG(st == A2A_OK, "%s", a2a_last_error(ctx));
+    CHECK(st != A2A_OK || !want_lora || exists(spec.lora));
     CHECK(st != A2A_OK || (exists(spec.llm) && exists(spec.input_projector)));
     CHECK(st != A2A_OK || !strcmp(spec.prompt_format, "nextgpt"));
     char path[1200];
@@ -326,6 +334,32 @@ TEST(test_unmerged_adapter) {
     }
     check_manifest(out, true, false);
     check_logits(out, 0, false); /* the base attention weights: the reference is not reproduced */
+    g_with_adapter = true;       /* ... but with lora.gguf attached at run time it is, as merged */
+    check_logits(out, -1, true);
+    g_with_adapter = false;
+    {   /* adapters that do not fit are refused by name */
+        a2a_ctx *ctx = a2a_ctx_new();
+        a2a_llm_model *narrow = NULL, *m = NULL;
+        a2a_llm_lora *l = NULL;
+        char p1[1200], p2[1200];
+        snprintf(p1, sizeof p1, "%s/lora.gguf", out);
+        snprintf(p2, sizeof p2, "%s/llm.gguf", out);
+        char pn[1200];
+        snprintf(pn, sizeof pn, "%s/tests/golden/" GDIR "base_narrow.gguf", A2A_SOURCE_DIR);
+        CHECK(a2a_llm_load(ctx, pn, &narrow) == A2A_OK);
+        if (narrow) {
+            CHECK(a2a_llm_lora_load(ctx, narrow, p1, &l) == A2A_ERR_SHAPE && l == NULL);
+            CHECK(strstr(a2a_last_error(ctx), "attn_") != NULL);
+        }
+        CHECK(a2a_llm_load(ctx, p2, &m) == A2A_OK);
+        if (m) {
+            CHECK(a2a_llm_lora_load(ctx, m, p2, &l) == A2A_ERR_FORMAT && l == NULL); /* not an adapter */
+            CHECK(a2a_llm_lora_load(ctx, m, "no/such/lora.gguf", &l) != A2A_OK && l == NULL);
+        }
+        a2a_llm_free(narrow);
+        a2a_llm_free(m);
+        a2a_ctx_free(ctx);
+    }
     char path[1200];
     a2a_gguf *bg = NULL, *lg = NULL, *ag = NULL;
     snprintf(path, sizeof path, "%s/llm.gguf", out);

@@ -1,5 +1,6 @@
 /* LLaMA-family decoder (llama, qwen2) from GGUF: loading with validation, KV cache, forward. */
 #include "models/llm/llama.h"
+#include "models/llm/llama_lora.h"
 #include "kernels/attention.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
@@ -282,6 +283,7 @@ void a2a_llm_session_free(a2a_llm_session *s) {
     free(s->v_cache);
     free(s->logits);
     free(s->hidden);
+    free(s->lora_buf);
     a2a_arena_free(&s->act);
     free(s);
 }
@@ -316,6 +318,9 @@ static a2a_status layer_forward(a2a_ctx *ctx, a2a_llm_session *s, int32_t l, act
         (st = a2a_op_matmul(ctx, tp, &q2, L->wq, &A->h)) || (st = a2a_op_matmul(ctx, tp, &k2, L->wk, &A->h)) ||
         (st = a2a_op_matmul(ctx, tp, &v2, L->wv, &A->h)))
         return st;
+    if (s->m->lora && ((st = a2a_llm_lora_apply(ctx, s, l, 0, &A->h, &q2)) || (st = a2a_llm_lora_apply(ctx, s, l, 1, &A->h, &k2)) ||
+                       (st = a2a_llm_lora_apply(ctx, s, l, 2, &A->h, &v2))))
+        return st;
     if (L->bq && ((st = a2a_op_add(ctx, tp, &q2, &q2, L->bq)) || (st = a2a_op_add(ctx, tp, &k2, &k2, L->bk)) ||
                   (st = a2a_op_add(ctx, tp, &v2, &v2, L->bv))))
         return st;
@@ -338,7 +343,9 @@ static a2a_status layer_forward(a2a_ctx *ctx, a2a_llm_session *s, int32_t l, act
     ap.causal = 1;
     ap.kv_offset = s->n_past;
     if ((st = a2a_op_attention(ctx, tp, &A->attn, &qv, &kall, &vall, NULL, &ap))) return st;
-    if ((st = a2a_op_matmul(ctx, tp, &A->o, L->wo, &attn2)) || (st = a2a_op_add(ctx, tp, &A->x, &A->x, &A->o))) return st;
+    if ((st = a2a_op_matmul(ctx, tp, &A->o, L->wo, &attn2)) ||
+        (s->m->lora && (st = a2a_llm_lora_apply(ctx, s, l, 3, &attn2, &A->o))) || (st = a2a_op_add(ctx, tp, &A->x, &A->x, &A->o)))
+        return st;
     /* feed-forward: down(silu(gate(h)) * up(h)) */
     if ((st = a2a_op_rms_norm(ctx, tp, &A->h, &A->x, L->ffn_norm, hp->rms_eps)) ||
         (st = a2a_op_matmul(ctx, tp, &A->gate, L->w_gate, &A->h)) || (st = a2a_op_matmul(ctx, tp, &A->up, L->w_up, &A->h)) ||

@@ -48,7 +48,34 @@ typedef struct a2a_llm_model {
     const a2a_tensor *output;         /* [n_embd, n_vocab] (== tok_embd when tied) */
     a2a_llm_layer *layers;            /* [n_layer] */
     a2a_vocab *vocab;                 /* NULL if the file has no tokenizer */
+    const struct a2a_llm_lora *lora;  /* attached LoRA adapter (not owned) or NULL */
 } a2a_llm_model;
+
+/* A LoRA adapter in llama.cpp's adapter GGUF layout (general.type "adapter", adapter.type
+   "lora", adapter.lora.alpha; tensors blk.N.attn_{q,k,v,output}.weight.lora_a [n_in, r] and
+   .lora_b [r, n_out], B's rows in the base file's q/k row order) -- what
+   `any2any convert --nextgpt --no-merge-lora` writes. */
+typedef struct a2a_llm_lora_pair {
+    const a2a_tensor *a;              /* [n_in, r] or NULL (module without an adapter) */
+    const a2a_tensor *b;              /* [r, n_out] */
+} a2a_llm_lora_pair;
+
+typedef struct a2a_llm_lora {
+    a2a_gguf *gguf;                   /* owned mapping */
+    float scale;                      /* alpha / r */
+    int32_t r_max;                    /* largest rank */
+    int32_t n_layer;
+    a2a_llm_lora_pair (*pairs)[4];    /* [n_layer][q, k, v, o] */
+} a2a_llm_lora;
+
+/* Load an adapter for model m (every pair's shapes checked against m's projections; a pair for
+   a module other than attention q/k/v/output is refused by name). Free with a2a_llm_lora_free
+   after detaching it. */
+a2a_status a2a_llm_lora_load(a2a_ctx *ctx, const a2a_llm_model *m, const char *path, a2a_llm_lora **out);
+void a2a_llm_lora_free(a2a_llm_lora *l);
+/* Attach l to m (NULL detaches): every later decode of m's sessions adds scale * B (A x) to the
+   q, k, v and output projections -- the same as the merged weights up to rounding. */
+void a2a_llm_set_lora(a2a_llm_model *m, const a2a_llm_lora *l);
 
 /* Load a LLaMA-family GGUF file (weights mmapped, zero copy). Every required tensor is checked
    for presence, type and shape against the hyperparameters; a missing or mis-shaped tensor is
@@ -72,6 +99,8 @@ typedef struct a2a_llm_session {
     float *hidden;                    /* [n_embd * n_out] last-layer hidden states (after output_norm) */
     int32_t n_out;                    /* rows in logits/hidden from the last decode */
     int32_t cap_out;                  /* capacity of logits/hidden in rows */
+    float *lora_buf;                  /* LoRA intermediate [r + n_out] x n_batch, allocated on first use */
+    size_t lora_cap;                  /* floats in lora_buf */
 } a2a_llm_session;
 
 typedef struct a2a_llm_session_params {
