@@ -43,7 +43,19 @@ a2a_status a2a_nn_add_bias(a2a_ctx *ctx, a2a_tensor *dst, const a2a_tensor *b) {
 a2a_status a2a_nn_linear_fwd(a2a_ctx *ctx, a2a_threadpool *tp, a2a_tensor *dst, const a2a_nn_linear *l,
                              const a2a_tensor *x) {
     if (!l || !l->w) return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "nn: linear layer without a weight");
-    a2a_status st = a2a_op_matmul(ctx, tp, dst, l->w, x);
+    /* a 2-D weight over contiguous [in, n, B...] is one [in, n*B...] product: many small batch
+       products (e.g. tokens laid out [D, frames, positions]) would waste the GEMM */
+    a2a_status st;
+    if (l->w->ne[2] == 1 && l->w->ne[3] == 1 && x->ne[2] * x->ne[3] > 1 && a2a_tensor_is_contiguous(x) &&
+        a2a_tensor_is_contiguous(dst) && dst->ne[1] == x->ne[1] && dst->ne[2] == x->ne[2] && dst->ne[3] == x->ne[3] &&
+        x->ne[4] == 1 && dst->ne[4] == 1) {
+        const int64_t rows = x->ne[1] * x->ne[2] * x->ne[3];
+        a2a_tensor x2 = a2a_tensor_reshape(x, 2, (int64_t[2]){x->ne[0], rows});
+        a2a_tensor d2 = a2a_tensor_reshape(dst, 2, (int64_t[2]){dst->ne[0], rows});
+        st = a2a_op_matmul(ctx, tp, &d2, l->w, &x2);
+    } else {
+        st = a2a_op_matmul(ctx, tp, dst, l->w, x);
+    }
     if (st != A2A_OK || !l->b) return st;
     int64_t n = a2a_tensor_nelements(l->b);
     if (!is_float_vec(l->b) || n != dst->ne[0])
