@@ -188,6 +188,7 @@ static a2a_status generate_media(a2a_ctx *ctx, const a2a_mm_system *sys, a2a_thr
         sp.steps = p->steps[m];
         sp.cfg = p->cfg[m];
         sp.seed = p->seed;
+        sp.init_noise = p->init_noise;
         sp.progress = p->progress;
         sp.user = p->user;
         sp.cancel = cancel;
@@ -209,6 +210,7 @@ static a2a_status generate_media(a2a_ctx *ctx, const a2a_mm_system *sys, a2a_thr
         vp.steps = p->steps[m];
         vp.cfg = p->cfg[m];
         vp.seed = p->seed;
+        vp.init_noise = p->init_noise;
         vp.progress = p->progress;
         vp.user = p->user;
         vp.cancel = cancel;
@@ -223,6 +225,7 @@ static a2a_status generate_media(a2a_ctx *ctx, const a2a_mm_system *sys, a2a_thr
         ap.steps = p->steps[m];
         ap.cfg = p->cfg[m];
         ap.seed = p->seed;
+        ap.init_noise = p->init_noise;
         ap.progress = p->progress;
         ap.user = p->user;
         ap.cancel = cancel;

@@ -47,6 +47,7 @@ typedef struct a2a_nextgpt_params {
     int32_t frames;                /* video (0: the generator's default) */
     float seconds;                 /* audio */
     bool text_only;                /* keep the conditioning, do not run the generators */
+    const float *init_noise;       /* NULL, or the generators' initial latents (goldens) */
     a2a_progress_fn progress;      /* generator steps */
     void *user;
     /* Scripted LLM output (tests, demos, "force the LLM output" goldens): while no span is in
