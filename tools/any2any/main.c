@@ -1,8 +1,10 @@
 /* any2any command-line interface: dispatches subcommands. */
 #include "any2any.h"
 #include "cli.h"
+#include "media/video.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void usage(FILE *f) {
@@ -35,6 +37,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *cmd = argv[1];
+    /* FFmpeg's own log lines (x264 statistics, demuxer notes) would mix with our output; set
+       A2A_FFMPEG_LOG=1 to see them */
+    const char *fl = getenv("A2A_FFMPEG_LOG");
+    a2a_video_set_ffmpeg_log_quiet(!(fl && *fl && strcmp(fl, "0")));
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);
         return 0;
