@@ -1,6 +1,9 @@
 /* GGUF reader: validates the whole header at open time and exposes tensors as zero-copy
    views into a read-only mapping. See gguf.h for the contract. */
 #include "io/gguf.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
 #include "io/ranges.h"
 
 #include "io/json.h"
@@ -730,4 +733,23 @@ a2a_status a2a_gguf_get_arr(a2a_ctx *ctx, const a2a_gguf *g, const char *key, a2
 
 const char *a2a_gguf_get_arr_str(const a2a_gguf *g, const char *key, uint64_t idx, size_t *len) {
     return a2a_gguf_kv_arr_str(g, a2a_gguf_find_key(g, key), idx, len);
+}
+
+size_t a2a_gguf_release_pages(const a2a_gguf *g, const char *prefix) {
+    if (!g || !g->map.mapped || !g->map.data) return 0;
+    const size_t pl = strlen(prefix);
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int64_t i = 0; i < g->n_tensors; i++) {
+        const a2a_tensor *t = &g->tensors[i];
+        if (!t->name || strncmp(t->name, prefix, pl) != 0 || g->tensor_size[i] == 0) continue;
+        uintptr_t a = (uintptr_t)t->data, b = a + g->tensor_size[i];
+        if (a < lo) lo = a;
+        if (b > hi) hi = b;
+    }
+    if (hi <= lo) return 0;
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    /* only whole pages inside [lo, hi): a page shared with another component's tensor stays */
+    uintptr_t a = (lo + page - 1) & ~(page - 1), b = hi & ~(page - 1);
+    if (b <= a) return 0;
+    return madvise((void *)a, b - a, MADV_DONTNEED) == 0 ? (size_t)(b - a) : 0;
 }

@@ -86,6 +86,11 @@ int64_t a2a_gguf_n_tensors(const a2a_gguf *g);
 const a2a_tensor *a2a_gguf_tensor(const a2a_gguf *g, int64_t i);
 /* Tensor by name (O(1) average, hashed); NULL if absent. */
 const a2a_tensor *a2a_gguf_find_tensor(const a2a_gguf *g, const char *name);
+/* Drop the resident pages of the tensors whose names start with prefix (a pipeline component
+   that is done for now, e.g. "unet." before the VAE decode): the mapping stays valid and the
+   pages come back from the page cache on the next access. A no-op for in-memory files.
+   Returns the bytes released (page-granular). */
+size_t a2a_gguf_release_pages(const a2a_gguf *g, const char *prefix);
 /* Index of a tensor by name, -1 if absent. */
 int64_t a2a_gguf_find_tensor_index(const a2a_gguf *g, const char *name);
 /* Offset of tensor i's data relative to the data section (as stored in the file); 0 if i is bad. */

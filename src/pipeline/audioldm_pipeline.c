@@ -142,6 +142,7 @@ a2a_status a2a_audioldm_generate(a2a_ctx *ctx, a2a_threadpool *tp, a2a_audioldm 
     ldm_denoiser den = {tp, m->unet, &tl};
     const int64_t item[3] = {lw, lh, L};
     if ((st = a2a_denoise(ctx, &dp, item, 3, ldm_unet, &den, lat)) != A2A_OK) goto done;
+    a2a_gguf_release_pages(m->g, "unet."); /* peak memory: the UNet's pages are not needed for the decode */
     for (int64_t i = 0; i < n; i++) lat[i] = lat[i] / vc->scaling_factor + vc->shift_factor;
     a2a_tensor tz, tm, tw;
     int64_t ne_z[4] = {lw, lh, L, 1}, ne_m[4] = {mels, frames, 1, 1}, ne_w[2] = {keep, 1};

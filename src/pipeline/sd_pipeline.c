@@ -176,6 +176,7 @@ a2a_status a2a_sd_generate(a2a_ctx *ctx, a2a_threadpool *tp, a2a_sd *sd, const a
     }
     if ((st = a2a_clip_conditioning(ctx, tp, sd->te, p->prompt, p->negative, p->cond, p->uncond, D, ctxbuf)) != A2A_OK)
         goto done;
+    a2a_gguf_release_pages(sd->g, "text_encoder."); /* peak memory: each component resident only while it runs */
     if ((st = a2a_sd_scheduler(ctx, sd, p->sched_kind, &dp.sched)) != A2A_OK) goto done;
     if (p->init_image) {
         if (!(x0 = malloc(sizeof(float) * (size_t)n))) {
@@ -191,6 +192,7 @@ a2a_status a2a_sd_generate(a2a_ctx *ctx, a2a_threadpool *tp, a2a_sd *sd, const a
     sd_denoiser den = {tp, sd->unet, &tc};
     const int64_t item[3] = {lw, lh, L};
     if ((st = a2a_denoise(ctx, &dp, item, 3, sd_unet, &den, lat)) != A2A_OK) goto done;
+    a2a_gguf_release_pages(sd->g, "unet.");
     for (int64_t i = 0; i < n; i++) lat[i] = lat[i] / vc->scaling_factor + vc->shift_factor;
     a2a_tensor tz = tens4(lat, lw, lh, L, 1), ti = tens4(img, W, H, 3, 1);
     if ((st = a2a_vae_decode(ctx, tp, sd->vae, &tz, &ti)) != A2A_OK) goto done;

@@ -116,6 +116,7 @@ a2a_status a2a_t2v_generate(a2a_ctx *ctx, a2a_threadpool *tp, a2a_t2v *m, const 
     t2v_denoiser den = {tp, m->unet, &tc};
     const int64_t item[4] = {lw, lh, F, L}; /* torch [C, F, H, W] */
     if ((st = a2a_denoise(ctx, &dp, item, 4, t2v_unet, &den, lat)) != A2A_OK) goto done;
+    a2a_gguf_release_pages(m->g, "unet."); /* peak memory: the UNet's pages are not needed for the decode */
     for (int64_t i = 0; i < n; i++) lat[i] = lat[i] / vc->scaling_factor + vc->shift_factor;
     /* per-frame decode: the latents [W, H, F, C] seen as [W, H, C, F] (a strided view), the
        frames written [W, H, 3, F] -> frame-major [F][3][H][W] */
