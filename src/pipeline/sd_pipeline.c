@@ -195,7 +195,11 @@ a2a_status a2a_sd_generate(a2a_ctx *ctx, a2a_threadpool *tp, a2a_sd *sd, const a
     a2a_gguf_release_pages(sd->g, "unet.");
     for (int64_t i = 0; i < n; i++) lat[i] = lat[i] / vc->scaling_factor + vc->shift_factor;
     a2a_tensor tz = tens4(lat, lw, lh, L, 1), ti = tens4(img, W, H, 3, 1);
-    if ((st = a2a_vae_decode(ctx, tp, sd->vae, &tz, &ti)) != A2A_OK) goto done;
+    if (p->vae_tiling || (int64_t)W * H > 1024 * 1024)
+        st = a2a_vae_decode_tiled(ctx, tp, sd->vae, &tz, &ti, NULL);
+    else
+        st = a2a_vae_decode(ctx, tp, sd->vae, &tz, &ti);
+    if (st != A2A_OK) goto done;
     *pixels = img;
     img = NULL;
     *w = W;

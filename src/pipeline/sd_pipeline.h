@@ -69,6 +69,8 @@ typedef struct a2a_sd_params {
     const float *init_noise;      /* NULL or [4][h][w] N(0,1) latents replacing the seeded draw */
     const a2a_image *init_image;  /* img2img source (resized by the caller to width x height) */
     float strength;               /* img2img strength in (0, 1] */
+    bool vae_tiling;              /* decode in overlapping tiles (diffusers' enable_tiling); always on
+                                     above 1024 x 1024 pixels, where a whole decode needs > 3 GB */
     a2a_progress_fn progress;     /* (done, total, what) per UNet evaluation; nonzero cancels */
     void *user;
     const volatile int *cancel;

@@ -36,6 +36,7 @@ static void gen_usage(FILE *f) {
             "  --sampler NAME       pndm ddim euler euler_a dpmpp2m (default: the file's scheduler)\n"
             "  --init-image F       image-to-image from F (resized to the output size)\n"
             "  --strength X         image-to-image strength in (0, 1] (default 0.8)\n"
+            "  --vae-tiling         decode in overlapping tiles (less memory; automatic above 1024x1024)\n"
             "  -t N                 threads (default: all cores)\n");
 }
 
@@ -91,6 +92,7 @@ int cli_generate_image(int argc, char **argv) {
             return 0;
         }
         if (!strcmp(a, "--kind") && v) { i++; continue; } /* already dispatched */
+        if (!strcmp(a, "--vae-tiling")) { p.vae_tiling = true; continue; }
         if (!v) {
             fprintf(stderr, "any2any generate: unexpected or incomplete argument '%s'\n", a);
             gen_usage(stderr);
