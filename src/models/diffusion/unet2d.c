@@ -10,11 +10,13 @@
 
 #include "core/arena.h"
 #include "io/gguf.h"
+#include "io/gguf_meta.h"
 #include "kernels/conv.h"
 #include "kernels/ops.h"
 #include "models/common/nn.h"
 #include "models/common/resnet2d.h"
 #include "models/diffusion/transformer2d.h"
+#include "models/diffusion/unet_common.h"
 #include "models/diffusion/unet2d_impl.h"
 
 #define U_ARCH "unet2d"
@@ -50,95 +52,6 @@ struct a2a_unet2d {
 };
 
 /* ======================================================================== config */
-
-static a2a_status cfg_u32(a2a_ctx *ctx, const a2a_gguf *g, const char *key, bool required, int def, int lo, int hi,
-                          int *out) {
-    char full[128];
-    snprintf(full, sizeof full, U_ARCH ".%s", key);
-    uint32_t v;
-    a2a_status st = a2a_gguf_get_u32(ctx, g, full, &v);
-    if (st == A2A_ERR_NOT_FOUND && !required) {
-        *out = def;
-        return A2A_OK;
-    }
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "unet2d: missing metadata %s", full);
-    if (st != A2A_OK) return st;
-    if ((int64_t)v < lo || (int64_t)v > hi)
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "unet2d: %s = %u out of range [%d, %d]", full, v, lo, hi);
-    *out = (int)v;
-    return A2A_OK;
-}
-
-static a2a_status cfg_bool(a2a_ctx *ctx, const a2a_gguf *g, const char *key, bool def, bool *out) {
-    char full[128];
-    snprintf(full, sizeof full, U_ARCH ".%s", key);
-    a2a_status st = a2a_gguf_get_bool(ctx, g, full, out);
-    if (st == A2A_ERR_NOT_FOUND) {
-        *out = def;
-        return A2A_OK;
-    }
-    return st;
-}
-
-static a2a_status cfg_f32(a2a_ctx *ctx, const a2a_gguf *g, const char *key, float def, float *out) {
-    char full[128];
-    snprintf(full, sizeof full, U_ARCH ".%s", key);
-    a2a_status st = a2a_gguf_get_f32(ctx, g, full, out);
-    if (st == A2A_ERR_NOT_FOUND) {
-        *out = def;
-        return A2A_OK;
-    }
-    if (st == A2A_OK && !isfinite(*out)) return a2a_fail(ctx, A2A_ERR_FORMAT, "unet2d: %s is not finite", full);
-    return st;
-}
-
-/* An i32/u32 array of exactly n entries (n < 0: any count 1..MAX_BLOCKS, stored in *n_out). */
-static a2a_status cfg_ints(a2a_ctx *ctx, const a2a_gguf *g, const char *key, int n, int *out, int *n_out) {
-    char full[128];
-    snprintf(full, sizeof full, U_ARCH ".%s", key);
-    a2a_gguf_vtype et;
-    uint64_t cnt;
-    const void *data;
-    a2a_status st = a2a_gguf_get_arr(ctx, g, full, &et, &cnt, &data);
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "unet2d: missing metadata %s", full);
-    if (st != A2A_OK) return st;
-    if (!(et == A2A_GGUF_INT32 || et == A2A_GGUF_UINT32) || cnt < 1 || cnt > A2A_UNET2D_MAX_BLOCKS ||
-        (n >= 0 && cnt != (uint64_t)n))
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "unet2d: %s must hold %d 32-bit integers (got %llu of %s)", full,
-                        n >= 0 ? n : A2A_UNET2D_MAX_BLOCKS, (unsigned long long)cnt, a2a_gguf_vtype_name(et));
-    for (uint64_t i = 0; i < cnt; i++) {
-        int32_t v;
-        memcpy(&v, (const char *)data + 4 * i, 4);
-        if (et == A2A_GGUF_UINT32 && v < 0) v = -1;
-        out[i] = v;
-    }
-    if (n_out) *n_out = (int)cnt;
-    return A2A_OK;
-}
-
-/* Block types from a string array: cross-attention flags. */
-static a2a_status cfg_types(a2a_ctx *ctx, const a2a_gguf *g, const char *key, int n, const char *cross,
-                            const char *plain, bool *out) {
-    char full[128];
-    snprintf(full, sizeof full, U_ARCH ".%s", key);
-    a2a_gguf_vtype et;
-    uint64_t cnt;
-    a2a_status st = a2a_gguf_get_arr_info(ctx, g, full, &et, &cnt);
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "unet2d: missing metadata %s", full);
-    if (st != A2A_OK) return st;
-    if (et != A2A_GGUF_STRING || cnt != (uint64_t)n)
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "unet2d: %s must hold %d strings", full, n);
-    for (int i = 0; i < n; i++) {
-        size_t len;
-        const char *s = a2a_gguf_get_arr_str(g, full, (uint64_t)i, &len);
-        if (s && len == strlen(cross) && memcmp(s, cross, len) == 0) out[i] = true;
-        else if (s && len == strlen(plain) && memcmp(s, plain, len) == 0) out[i] = false;
-        else
-            return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet2d: %s[%d] = '%.*s' (only %s, %s)", full, i,
-                            s ? (int)(len > 64 ? 64 : len) : 0, s ? s : "", cross, plain);
-    }
-    return A2A_OK;
-}
 
 a2a_status a2a_unet2d_check_config(a2a_ctx *ctx, const a2a_unet2d_config *c) {
     if (c->n_blocks < 1 || c->n_blocks > A2A_UNET2D_MAX_BLOCKS)
@@ -176,27 +89,30 @@ a2a_status a2a_unet2d_check_config(a2a_ctx *ctx, const a2a_unet2d_config *c) {
 
 static a2a_status load_config(a2a_ctx *ctx, const a2a_gguf *g, a2a_unet2d_config *c) {
     memset(c, 0, sizeof *c);
-    a2a_status st = cfg_ints(ctx, g, "block_out_channels", -1, c->block_out_channels, &c->n_blocks);
+    const a2a_meta m = {ctx, g, U_ARCH, "unet2d"};
+    a2a_status st = a2a_meta_ints(&m, "block_out_channels", -1, A2A_UNET2D_MAX_BLOCKS, c->block_out_channels,
+                                  &c->n_blocks);
     if (st != A2A_OK) return st;
     const int nb = c->n_blocks;
     float fs = 0.0f;
-    if ((st = cfg_u32(ctx, g, "in_channels", true, 4, 1, U_MAX_CH, &c->in_channels)) ||
-        (st = cfg_u32(ctx, g, "out_channels", true, 4, 1, U_MAX_CH, &c->out_channels)) ||
-        (st = cfg_u32(ctx, g, "layers_per_block", true, 2, 1, A2A_UNET2D_MAX_LAYERS, &c->layers_per_block)) ||
-        (st = cfg_u32(ctx, g, "norm_num_groups", true, 32, 1, U_MAX_CH, &c->norm_num_groups)) ||
-        (st = cfg_u32(ctx, g, "time_embed_dim", true, 0, 1, U_MAX_CH, &c->time_embed_dim)) ||
-        (st = cfg_u32(ctx, g, "sample_size", false, 0, 0, 1 << 20, &c->sample_size)) ||
-        (st = cfg_u32(ctx, g, "projection_class_embeddings_input_dim", false, 0, 0, U_MAX_CH, &c->class_input_dim)) ||
-        (st = cfg_f32(ctx, g, "norm_eps", 1e-5f, &c->norm_eps)) || (st = cfg_f32(ctx, g, "freq_shift", 0.0f, &fs)) ||
-        (st = cfg_ints(ctx, g, "attention_heads", nb, c->heads, NULL)) ||
-        (st = cfg_ints(ctx, g, "cross_attention_dim", nb, c->cross_attention_dim, NULL)) ||
-        (st = cfg_ints(ctx, g, "transformer_layers_per_block", nb, c->transformer_layers, NULL)) ||
-        (st = cfg_types(ctx, g, "down_block_types", nb, "CrossAttnDownBlock2D", "DownBlock2D", c->down_cross)) ||
-        (st = cfg_types(ctx, g, "up_block_types", nb, "CrossAttnUpBlock2D", "UpBlock2D", c->up_cross)) ||
-        (st = cfg_bool(ctx, g, "use_linear_projection", false, &c->use_linear_projection)) ||
-        (st = cfg_bool(ctx, g, "flip_sin_to_cos", true, &c->flip_sin_to_cos)) ||
-        (st = cfg_bool(ctx, g, "class_embeddings_concat", false, &c->class_embeddings_concat)) ||
-        (st = cfg_bool(ctx, g, "center_input_sample", false, &c->center_input_sample)))
+    if ((st = a2a_meta_u32(&m, "in_channels", true, 4, 1, U_MAX_CH, &c->in_channels)) ||
+        (st = a2a_meta_u32(&m, "out_channels", true, 4, 1, U_MAX_CH, &c->out_channels)) ||
+        (st = a2a_meta_u32(&m, "layers_per_block", true, 2, 1, A2A_UNET2D_MAX_LAYERS, &c->layers_per_block)) ||
+        (st = a2a_meta_u32(&m, "norm_num_groups", true, 32, 1, U_MAX_CH, &c->norm_num_groups)) ||
+        (st = a2a_meta_u32(&m, "time_embed_dim", true, 0, 1, U_MAX_CH, &c->time_embed_dim)) ||
+        (st = a2a_meta_u32(&m, "sample_size", false, 0, 0, 1 << 20, &c->sample_size)) ||
+        (st = a2a_meta_u32(&m, "projection_class_embeddings_input_dim", false, 0, 0, U_MAX_CH, &c->class_input_dim)) ||
+        (st = a2a_meta_f32(&m, "norm_eps", 1e-5f, &c->norm_eps)) || (st = a2a_meta_f32(&m, "freq_shift", 0.0f, &fs)) ||
+        (st = a2a_meta_ints(&m, "attention_heads", nb, A2A_UNET2D_MAX_BLOCKS, c->heads, NULL)) ||
+        (st = a2a_meta_ints(&m, "cross_attention_dim", nb, A2A_UNET2D_MAX_BLOCKS, c->cross_attention_dim, NULL)) ||
+        (st = a2a_meta_ints(&m, "transformer_layers_per_block", nb, A2A_UNET2D_MAX_BLOCKS, c->transformer_layers,
+                            NULL)) ||
+        (st = a2a_meta_types(&m, "down_block_types", nb, "CrossAttnDownBlock2D", "DownBlock2D", c->down_cross)) ||
+        (st = a2a_meta_types(&m, "up_block_types", nb, "CrossAttnUpBlock2D", "UpBlock2D", c->up_cross)) ||
+        (st = a2a_meta_bool(&m, "use_linear_projection", false, &c->use_linear_projection)) ||
+        (st = a2a_meta_bool(&m, "flip_sin_to_cos", true, &c->flip_sin_to_cos)) ||
+        (st = a2a_meta_bool(&m, "class_embeddings_concat", false, &c->class_embeddings_concat)) ||
+        (st = a2a_meta_bool(&m, "center_input_sample", false, &c->center_input_sample)))
         return st;
     c->freq_shift = fs;
     const char *ce;
@@ -217,41 +133,7 @@ static a2a_status load_config(a2a_ctx *ctx, const a2a_gguf *g, a2a_unet2d_config
 
 /* ======================================================================== loading */
 
-typedef struct loader {
-    a2a_ctx *ctx;
-    const a2a_gguf *g;
-    const char *prefix;
-    a2a_status st;
-} loader;
-
-/* prefix + printf name; kind 0: F32 only, 1: F32/F16, 2: any matmul type. */
-static const a2a_tensor *ld(loader *l, int kind, int n, const int64_t *ne, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static const a2a_tensor *ld(loader *l, int kind, int n, const int64_t *ne, const char *fmt, ...) {
-    if (l->st != A2A_OK) return NULL;
-    char name[512];
-    size_t pl = strlen(l->prefix);
-    if (pl >= 256) {
-        l->st = a2a_fail(l->ctx, A2A_ERR_INVALID_ARG, "unet2d: tensor prefix too long");
-        return NULL;
-    }
-    memcpy(name, l->prefix, pl);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name + pl, sizeof name - pl, fmt, ap);
-    va_end(ap);
-    const a2a_tensor *t = a2a_nn_get(l->ctx, l->g, name, n, ne, true);
-    if (!t) {
-        l->st = a2a_gguf_find_tensor(l->g, name) ? A2A_ERR_SHAPE : A2A_ERR_NOT_FOUND;
-        return NULL;
-    }
-    if (!(kind == 2 || t->type == A2A_TYPE_F32 || (kind == 1 && t->type == A2A_TYPE_F16))) {
-        l->st = a2a_fail(l->ctx, A2A_ERR_SHAPE, "tensor %s has type %s, expected %s", name, a2a_type_name(t->type),
-                         kind == 0 ? "F32" : "F32 or F16");
-        return NULL;
-    }
-    return t;
-}
+typedef a2a_unet_loader loader; /* a2a_unet_ld (unet_common.h) reads its tensors */
 
 static void ld_resnet(loader *l, a2a_resnet2d *r, int64_t cin, int64_t cout, int groups, float eps, int64_t temb,
                       const char *part, int i, int j) {
@@ -287,15 +169,15 @@ a2a_status a2a_unet2d_load_gguf(a2a_ctx *ctx, const a2a_gguf *g, const char *pre
     const int64_t C0 = c->block_out_channels[0], ted = c->time_embed_dim;
     m->temb_ch = c->class_embed_type != A2A_UNET2D_CLASS_NONE && c->class_embeddings_concat ? 2 * ted : ted;
 
-    m->conv_in_w = ld(&l, 1, 4, (int64_t[4]){3, 3, c->in_channels, C0}, "conv_in.weight");
-    m->conv_in_b = ld(&l, 1, 1, (int64_t[1]){C0}, "conv_in.bias");
-    m->time1.w = ld(&l, 2, 2, (int64_t[2]){C0, ted}, "time_embedding.linear_1.weight");
-    m->time1.b = ld(&l, 1, 1, (int64_t[1]){ted}, "time_embedding.linear_1.bias");
-    m->time2.w = ld(&l, 2, 2, (int64_t[2]){ted, ted}, "time_embedding.linear_2.weight");
-    m->time2.b = ld(&l, 1, 1, (int64_t[1]){ted}, "time_embedding.linear_2.bias");
+    m->conv_in_w = a2a_unet_ld(&l, 1, 4, (int64_t[4]){3, 3, c->in_channels, C0}, "conv_in.weight");
+    m->conv_in_b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){C0}, "conv_in.bias");
+    m->time1.w = a2a_unet_ld(&l, 2, 2, (int64_t[2]){C0, ted}, "time_embedding.linear_1.weight");
+    m->time1.b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){ted}, "time_embedding.linear_1.bias");
+    m->time2.w = a2a_unet_ld(&l, 2, 2, (int64_t[2]){ted, ted}, "time_embedding.linear_2.weight");
+    m->time2.b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){ted}, "time_embedding.linear_2.bias");
     if (c->class_embed_type == A2A_UNET2D_CLASS_SIMPLE_PROJECTION) {
-        m->cls.w = ld(&l, 2, 2, (int64_t[2]){c->class_input_dim, ted}, "class_embedding.weight");
-        m->cls.b = ld(&l, 1, 1, (int64_t[1]){ted}, "class_embedding.bias");
+        m->cls.w = a2a_unet_ld(&l, 2, 2, (int64_t[2]){c->class_input_dim, ted}, "class_embedding.weight");
+        m->cls.b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){ted}, "class_embedding.bias");
     }
     int64_t prev = C0;
     for (int i = 0; i < nb && l.st == A2A_OK; i++) {
@@ -311,8 +193,9 @@ a2a_status a2a_unet2d_load_gguf(a2a_ctx *ctx, const a2a_gguf *g, const char *pre
                         "down_blocks", i, j);
         }
         if (i < nb - 1) {
-            d->samp_w = ld(&l, 1, 4, (int64_t[4]){3, 3, co, co}, "down_blocks.%d.downsamplers.0.conv.weight", i);
-            d->samp_b = ld(&l, 1, 1, (int64_t[1]){co}, "down_blocks.%d.downsamplers.0.conv.bias", i);
+            d->samp_w =
+                a2a_unet_ld(&l, 1, 4, (int64_t[4]){3, 3, co, co}, "down_blocks.%d.downsamplers.0.conv.weight", i);
+            d->samp_b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){co}, "down_blocks.%d.downsamplers.0.conv.bias", i);
         }
         prev = co;
     }
@@ -342,15 +225,15 @@ a2a_status a2a_unet2d_load_gguf(a2a_ctx *ctx, const a2a_gguf *g, const char *pre
                         "up_blocks", i, j);
         }
         if (i < nb - 1) {
-            u->samp_w = ld(&l, 1, 4, (int64_t[4]){3, 3, co, co}, "up_blocks.%d.upsamplers.0.conv.weight", i);
-            u->samp_b = ld(&l, 1, 1, (int64_t[1]){co}, "up_blocks.%d.upsamplers.0.conv.bias", i);
+            u->samp_w = a2a_unet_ld(&l, 1, 4, (int64_t[4]){3, 3, co, co}, "up_blocks.%d.upsamplers.0.conv.weight", i);
+            u->samp_b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){co}, "up_blocks.%d.upsamplers.0.conv.bias", i);
         }
         prev = co;
     }
-    m->norm_out_w = ld(&l, 0, 1, (int64_t[1]){C0}, "conv_norm_out.weight");
-    m->norm_out_b = ld(&l, 0, 1, (int64_t[1]){C0}, "conv_norm_out.bias");
-    m->conv_out_w = ld(&l, 1, 4, (int64_t[4]){3, 3, C0, c->out_channels}, "conv_out.weight");
-    m->conv_out_b = ld(&l, 1, 1, (int64_t[1]){c->out_channels}, "conv_out.bias");
+    m->norm_out_w = a2a_unet_ld(&l, 0, 1, (int64_t[1]){C0}, "conv_norm_out.weight");
+    m->norm_out_b = a2a_unet_ld(&l, 0, 1, (int64_t[1]){C0}, "conv_norm_out.bias");
+    m->conv_out_w = a2a_unet_ld(&l, 1, 4, (int64_t[4]){3, 3, C0, c->out_channels}, "conv_out.weight");
+    m->conv_out_b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){c->out_channels}, "conv_out.bias");
     if (l.st != A2A_OK) {
         a2a_error_prefix(ctx, "unet2d");
         a2a_unet2d_free(m);
@@ -423,21 +306,13 @@ static a2a_status new4(urun *r, a2a_tensor *t, int64_t W, int64_t H, int64_t C, 
 }
 
 static void settle(urun *r, a2a_tensor *out) {
-    size_t bytes = a2a_tensor_nbytes(out);
-    a2a_arena_rewind(r->a, r->base);
-    void *p = a2a_arena_alloc(r->a, bytes ? bytes : 1);
-    if (!r->dry && p != out->data) memmove(p, out->data, bytes);
-    out->data = p;
+    a2a_unet_settle(r->a, r->base, r->dry, out);
     r->cur = *out;
 }
 
 static a2a_status conv(urun *r, a2a_tensor *dst, const a2a_tensor *x, const a2a_tensor *w, const a2a_tensor *b,
                        int stride) {
-    if (r->dry) return A2A_OK;
-    a2a_conv2d_params p = A2A_CONV2D_PARAMS_DEFAULT;
-    p.stride_w = p.stride_h = stride;
-    p.pad_w = p.pad_h = 1;
-    return a2a_op_conv2d(r->ctx, r->tp, dst, x, w, b, &p);
+    return a2a_unet_conv3x3(r->ctx, r->tp, r->dry, dst, x, w, b, stride);
 }
 
 static a2a_status attn(urun *r, const a2a_transformer2d *t, a2a_tensor *x) {
@@ -463,24 +338,9 @@ static a2a_status embed(urun *r, const a2a_unet2d *u, const float *timesteps, co
         goto done;
     }
     if (r->dry) goto done;
-    /* diffusers get_timestep_embedding, in float32 as torch computes it */
-    const int64_t half = C0 / 2;
-    const float lg = (float)(-log(10000.0)), den = (float)half - c->freq_shift;
-    for (int64_t n = 0; n < N; n++) {
-        float *row = (float *)t0.data + n * C0;
-        const float tv = timesteps[n];
-        for (int64_t i = 0; i < half; i++) {
-            const float e = expf(lg * (float)i / den);
-            const float a = tv * e;
-            const float s = sinf(a), co = cosf(a);
-            row[c->flip_sin_to_cos ? half + i : i] = s;
-            row[c->flip_sin_to_cos ? i : half + i] = co;
-        }
-        if (C0 % 2) row[C0 - 1] = 0.0f;
-    }
-    if ((st = a2a_nn_linear_fwd(r->ctx, r->tp, &t1, &u->time1, &t0))) goto done;
-    if ((st = a2a_op_silu(r->ctx, r->tp, &t1, &t1))) goto done;
-    if ((st = a2a_nn_linear_fwd(r->ctx, r->tp, &t2, &u->time2, &t1))) goto done;
+    if ((st = a2a_unet_time_embed(r->ctx, r->tp, &u->time1, &u->time2, timesteps, c->freq_shift, c->flip_sin_to_cos,
+                                  &t0, &t1, &t2)))
+        goto done;
     if (u->cls.w) {
         if ((st = a2a_nn_linear_fwd(r->ctx, r->tp, &ce, &u->cls, class_labels))) goto done;
         if (c->class_embeddings_concat) st = a2a_op_concat(r->ctx, r->tp, emb, &t2, &ce, 0);
@@ -491,26 +351,6 @@ static a2a_status embed(urun *r, const a2a_unet2d *u, const float *timesteps, co
 done:
     a2a_arena_rewind(r->a, mark);
     return st;
-}
-
-/* dst [W2, H2, C, N] = F.interpolate(x, size=(H2, W2), mode="nearest") of x [W, H, C, N] (both
-   contiguous): source index min(floor(i * (float)in / out), in - 1), in float as torch does. */
-static void upsample_to(a2a_tensor *dst, const a2a_tensor *x) {
-    const int64_t W = x->ne[0], H = x->ne[1], W2 = dst->ne[0], H2 = dst->ne[1], P = x->ne[2] * x->ne[3];
-    const float sw = (float)W / (float)W2, sh = (float)H / (float)H2;
-    for (int64_t p = 0; p < P; p++) {
-        const float *src = (const float *)x->data + p * W * H;
-        float *d = (float *)dst->data + p * W2 * H2;
-        for (int64_t y = 0; y < H2; y++) {
-            int64_t yi = (int64_t)floorf((float)y * sh);
-            if (yi > H - 1) yi = H - 1;
-            for (int64_t xx = 0; xx < W2; xx++) {
-                int64_t xi = (int64_t)floorf((float)xx * sw);
-                if (xi > W - 1) xi = W - 1;
-                d[y * W2 + xx] = src[yi * W + xi];
-            }
-        }
-    }
 }
 
 #define U_MAX_SKIPS (1 + A2A_UNET2D_MAX_BLOCKS * (A2A_UNET2D_MAX_LAYERS + 1))
@@ -594,7 +434,7 @@ static a2a_status walk(urun *r, const a2a_unet2d *u, const a2a_tensor *x, const 
             if ((st = new4(r, &o, W2, H2, up->samp_w->ne[3], N))) return st;
             if (!r->dry) {
                 if (W2 == 2 * W && H2 == 2 * H) st = a2a_op_upsample_nearest2d(r->ctx, r->tp, &x2, &r->cur, 2, 2);
-                else upsample_to(&x2, &r->cur);
+                else a2a_unet_upsample_to(&x2, &r->cur);
                 if (st != A2A_OK) return st;
             }
             if ((st = conv(r, &o, &x2, up->samp_w, up->samp_b, 1))) return st;

@@ -5,10 +5,12 @@
 
 #include "io/convert_rows.h"
 #include "io/gguf.h"
+#include "io/hf_folder.h"
 #include "io/json.h"
 #include "io/weights.h"
 #include "models/diffusion/unet2d.h"
 #include "models/diffusion/unet2d_impl.h"
+#include "models/diffusion/unet_common.h"
 
 #define U_ARCH "unet2d"
 
@@ -51,30 +53,6 @@ static bool off(const a2a_json_value *root, const char *key) {
     return false;
 }
 
-static bool str_is(const a2a_json_value *root, const char *key, const char *def, const char *want) {
-    const a2a_json_value *v = a2a_json_get(root, key);
-    const char *s = (!v || a2a_json_is_null(v)) ? def : a2a_json_str(v);
-    return s && strcmp(s, want) == 0;
-}
-
-static bool num_is(const a2a_json_value *root, const char *key, double def, double want) {
-    return a2a_json_num_or(a2a_json_get(root, key), def) == want;
-}
-
-static a2a_status types(a2a_ctx *ctx, const a2a_json_value *arr, const char *key, int n, const char *cross,
-                        const char *plain, bool *out, const char **names) {
-    if ((int64_t)a2a_json_len(arr) != n || !a2a_json_is_array(arr))
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "unet2d convert: %s must list %d block types", key, n);
-    for (int i = 0; i < n; i++) {
-        const char *t = a2a_json_str_or(a2a_json_at(arr, (size_t)i), "");
-        if (strcmp(t, cross) == 0) out[i] = true;
-        else if (strcmp(t, plain) == 0) out[i] = false;
-        else return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet2d convert: %s[%d] = '%s' (only %s, %s)", key, i, t, cross, plain);
-        names[i] = out[i] ? cross : plain;
-    }
-    return A2A_OK;
-}
-
 /* Read config.json into c; names get the block type strings. */
 static a2a_status read_hf_config(a2a_ctx *ctx, const char *path, a2a_unet2d_config *c, const char **down_names,
                                  const char **up_names) {
@@ -94,7 +72,7 @@ static a2a_status read_hf_config(a2a_ctx *ctx, const char *path, a2a_unet2d_conf
         st = a2a_fail(ctx, A2A_ERR_FORMAT, "unet2d convert: %s is not a JSON object", path);
         goto done;
     }
-    if (!str_is(root, "_class_name", "UNet2DConditionModel", "UNet2DConditionModel")) {
+    if (!a2a_unet_json_str_is(root, "_class_name", "UNet2DConditionModel", "UNet2DConditionModel")) {
         st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet2d convert: _class_name '%s' (only UNet2DConditionModel)",
                       a2a_json_str_or(a2a_json_get(root, "_class_name"), "?"));
         goto done;
@@ -109,12 +87,15 @@ static a2a_status read_hf_config(a2a_ctx *ctx, const char *path, a2a_unet2d_conf
             st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet2d convert: %s is set (not supported)", must_off[i]);
             goto done;
         }
-    if (!str_is(root, "act_fn", "silu", "silu") || !str_is(root, "time_embedding_type", "positional", "positional") ||
-        !str_is(root, "resnet_time_scale_shift", "default", "default") ||
-        !str_is(root, "mid_block_type", "UNetMidBlock2DCrossAttn", "UNetMidBlock2DCrossAttn") ||
-        !str_is(root, "attention_type", "default", "default") || !num_is(root, "conv_in_kernel", 3, 3) ||
-        !num_is(root, "conv_out_kernel", 3, 3) || !num_is(root, "downsample_padding", 1, 1) ||
-        !num_is(root, "mid_block_scale_factor", 1, 1) || !num_is(root, "resnet_out_scale_factor", 1, 1)) {
+    if (!a2a_unet_json_str_is(root, "act_fn", "silu", "silu") ||
+        !a2a_unet_json_str_is(root, "time_embedding_type", "positional", "positional") ||
+        !a2a_unet_json_str_is(root, "resnet_time_scale_shift", "default", "default") ||
+        !a2a_unet_json_str_is(root, "mid_block_type", "UNetMidBlock2DCrossAttn", "UNetMidBlock2DCrossAttn") ||
+        !a2a_unet_json_str_is(root, "attention_type", "default", "default") ||
+        !a2a_unet_json_num_is(root, "conv_in_kernel", 3, 3) || !a2a_unet_json_num_is(root, "conv_out_kernel", 3, 3) ||
+        !a2a_unet_json_num_is(root, "downsample_padding", 1, 1) ||
+        !a2a_unet_json_num_is(root, "mid_block_scale_factor", 1, 1) ||
+        !a2a_unet_json_num_is(root, "resnet_out_scale_factor", 1, 1)) {
         st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED,
                       "unet2d convert: only act_fn silu, positional time embedding, default resnet time scale shift, "
                       "UNetMidBlock2DCrossAttn, default attention, 3x3 conv_in/out, downsample_padding 1 and unit "
@@ -124,10 +105,10 @@ static a2a_status read_hf_config(a2a_ctx *ctx, const char *path, a2a_unet2d_conf
     const int n = (int)nb;
     c->n_blocks = n;
     for (int i = 0; i < n; i++) c->block_out_channels[i] = boc[i] < 1 || boc[i] > 65536 ? -1 : (int)boc[i];
-    if ((st = types(ctx, a2a_json_get(root, "down_block_types"), "down_block_types", n, "CrossAttnDownBlock2D",
-                    "DownBlock2D", c->down_cross, down_names)) ||
-        (st = types(ctx, a2a_json_get(root, "up_block_types"), "up_block_types", n, "CrossAttnUpBlock2D", "UpBlock2D",
-                    c->up_cross, up_names)))
+    if ((st = a2a_unet_json_types(ctx, "unet2d", a2a_json_get(root, "down_block_types"), "down_block_types", n,
+                                  "CrossAttnDownBlock2D", "DownBlock2D", c->down_cross, down_names)) ||
+        (st = a2a_unet_json_types(ctx, "unet2d", a2a_json_get(root, "up_block_types"), "up_block_types", n,
+                                  "CrossAttnUpBlock2D", "UpBlock2D", c->up_cross, up_names)))
         goto done;
     const a2a_json_value *heads = a2a_json_get(root, "num_attention_heads");
     if (!heads || a2a_json_is_null(heads)) heads = a2a_json_get(root, "attention_head_dim"); /* legacy naming */
@@ -172,7 +153,7 @@ static a2a_status read_hf_config(a2a_ctx *ctx, const char *path, a2a_unet2d_conf
     if (!ce || a2a_json_is_null(ce)) {
         c->class_embed_type = A2A_UNET2D_CLASS_NONE;
         c->class_embeddings_concat = false;
-    } else if (str_is(root, "class_embed_type", "", "simple_projection")) {
+    } else if (a2a_unet_json_str_is(root, "class_embed_type", "", "simple_projection")) {
         c->class_embed_type = A2A_UNET2D_CLASS_SIMPLE_PROJECTION;
         int64_t d = a2a_json_int_or(a2a_json_get(root, "projection_class_embeddings_input_dim"), -1);
         c->class_input_dim = d < 1 || d > 1 << 20 ? -1 : (int)d;
@@ -231,85 +212,19 @@ a2a_status a2a_unet2d_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const char *
                                   const a2a_unet2d_convert_params *pp) {
     a2a_unet2d_convert_params p = pp ? *pp : a2a_unet2d_convert_default_params();
     if (!prefix) prefix = "";
-    if (!(p.conv_type == A2A_TYPE_F32 || p.conv_type == A2A_TYPE_F16))
-        return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet2d convert: conv weights as %s (F32 or F16)",
-                        a2a_type_name(p.conv_type));
-    if (!(p.linear_type == A2A_TYPE_F32 || p.linear_type == A2A_TYPE_F16 || p.linear_type == A2A_TYPE_Q8_0))
-        return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet2d convert: linear weights as %s (F32, F16 or Q8_0)",
-                        a2a_type_name(p.linear_type));
-    if (strlen(prefix) > 256) return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "unet2d convert: prefix too long");
+    a2a_status st = a2a_unet_convert_check(ctx, "unet2d", p.conv_type, p.linear_type, prefix);
+    if (st != A2A_OK) return st;
     char path[4096];
-    snprintf(path, sizeof path, "%s/config.json", src_dir);
-    FILE *cf = fopen(path, "rb");
-    if (!cf) return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "unet2d convert: no config.json in %s", src_dir);
-    fclose(cf);
+    if ((st = a2a_hf_config_path(ctx, src_dir, "unet2d", path, sizeof path)) != A2A_OK) return st;
     a2a_unet2d_config c;
     const char *down_names[A2A_UNET2D_MAX_BLOCKS], *up_names[A2A_UNET2D_MAX_BLOCKS];
-    a2a_status st = read_hf_config(ctx, path, &c, down_names, up_names);
+    st = read_hf_config(ctx, path, &c, down_names, up_names);
     if (st != A2A_OK) return st;
     a2a_weights *wf = NULL;
-    const char *cands[4] = {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin",
-                            "diffusion_pytorch_model.fp16.safetensors", "diffusion_pytorch_model.fp16.bin"};
-    for (int i = 0; i < 4 && !wf; i++) {
-        snprintf(path, sizeof path, "%s/%s", src_dir, cands[i]);
-        FILE *f = fopen(path, "rb");
-        if (!f) continue;
-        fclose(f);
-        if ((st = a2a_weights_open(ctx, path, &wf)) != A2A_OK) return st;
-    }
-    if (!wf)
-        return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "unet2d convert: no diffusion_pytorch_model.safetensors/.bin in %s",
-                        src_dir);
-    if ((st = write_meta(ctx, w, &c, down_names, up_names)) != A2A_OK) goto done;
-    const int64_t n = a2a_weights_n_tensors(wf);
-    for (int64_t i = 0; i < n; i++) {
-        const a2a_tensor *t = a2a_weights_tensor(wf, i);
-        char name[1024];
-        snprintf(name, sizeof name, "%s%s", prefix, t->name);
-        if (!(t->type == A2A_TYPE_F32 || t->type == A2A_TYPE_F16 || t->type == A2A_TYPE_BF16)) {
-            st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet2d convert: tensor %s has type %s (float types only)", t->name,
-                          a2a_type_name(t->type));
-            goto done;
-        }
-        a2a_tensor src = *t;
-        int nd = t->n_dims;
-        int64_t ne[A2A_MAX_DIMS];
-        for (int d = 0; d < A2A_MAX_DIMS; d++) ne[d] = t->ne[d];
-        bool linear = nd == 2;
-        const bool proj = strstr(t->name, ".proj_in.") || strstr(t->name, ".proj_out.");
-        if (proj && nd == 4 && ne[0] == 1 && ne[1] == 1) { /* 1x1-conv form of a linear (SD 1.x) */
-            if (!a2a_tensor_is_contiguous(t)) {
-                st = a2a_fail(ctx, A2A_ERR_FORMAT, "unet2d convert: tensor %s is not contiguous", t->name);
-                goto done;
-            }
-            ne[0] = t->ne[2];
-            ne[1] = t->ne[3];
-            ne[2] = ne[3] = 1;
-            nd = 2;
-            src = a2a_tensor_reshape(t, 2, ne);
-            linear = true;
-        }
-        a2a_type dt = A2A_TYPE_F32;
-        if (nd >= 2) dt = linear ? p.linear_type : p.conv_type;
-        if (ne[0] % a2a_type_info(dt)->blck) dt = A2A_TYPE_F16;
-        src.name = t->name;
-        size_t row, bytes;
-        void *buf = NULL;
-        if (!a2a_row_size(dt, ne[0], &row) || !a2a_mul_ok(row, (size_t)a2a_tensor_nrows(&src), &bytes) ||
-            !(buf = malloc(bytes ? bytes : 1))) {
-            st = a2a_fail(ctx, A2A_ERR_NOMEM, "unet2d convert: cannot allocate %s for '%s'", a2a_type_name(dt), name);
-            goto done;
-        }
-        if ((st = a2a_gguf_writer_keep(ctx, w, buf)) != A2A_OK) goto done;
-        if (dt == t->type && a2a_tensor_is_contiguous(t)) memcpy(buf, t->data, bytes);
-        else if ((st = a2a_convert_rows(ctx, p.tp, &src, dt, buf))) goto done;
-        if ((st = a2a_gguf_writer_add_tensor(ctx, w, name, dt, nd, ne, buf))) goto done;
-        if (p.progress && p.progress(i + 1, n, name, p.user)) {
-            st = a2a_fail(ctx, A2A_ERR_CANCELLED, "unet2d convert: cancelled");
-            goto done;
-        }
-    }
-done:
+    if ((st = a2a_unet_open_weights(ctx, src_dir, "unet2d", &wf)) != A2A_OK) return st;
+    if ((st = write_meta(ctx, w, &c, down_names, up_names)) == A2A_OK)
+        st = a2a_unet_convert_tensors(ctx, p.tp, w, wf, prefix, p.conv_type, p.linear_type, false, p.progress,
+                                      p.user, "unet2d");
     a2a_weights_close(wf);
     return st;
 }

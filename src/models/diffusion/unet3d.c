@@ -1,6 +1,6 @@
 /* diffusers UNet3DConditionModel: loader, forward and converter. See unet3d.h.
    The run scaffolding (stack arena with `settle`, timestep embedding, nearest resize to a skip
-   size) follows unet2d.c, whose helpers are file-static there; they are repeated here. */
+   size) is shared with unet2d.c through unet_common.h. */
 #include "models/diffusion/unet3d.h"
 
 #include <math.h>
@@ -12,6 +12,8 @@
 #include "core/arena.h"
 #include "io/convert_rows.h"
 #include "io/gguf.h"
+#include "io/hf_folder.h"
+#include "io/gguf_meta.h"
 #include "io/json.h"
 #include "io/weights.h"
 #include "kernels/conv.h"
@@ -20,6 +22,7 @@
 #include "models/common/resnet2d.h"
 #include "models/diffusion/temporal.h"
 #include "models/diffusion/transformer2d.h"
+#include "models/diffusion/unet_common.h"
 
 #define U_ARCH "unet3d"
 #define U_MAX_CH 65536
@@ -61,71 +64,6 @@ struct a2a_unet3d {
 
 /* ======================================================================== config */
 
-static a2a_status cfg_u32(a2a_ctx *ctx, const a2a_gguf *g, const char *key, bool required, int def, int lo, int hi,
-                          int *out) {
-    char full[128];
-    snprintf(full, sizeof full, U_ARCH ".%s", key);
-    uint32_t v;
-    a2a_status st = a2a_gguf_get_u32(ctx, g, full, &v);
-    if (st == A2A_ERR_NOT_FOUND && !required) {
-        *out = def;
-        return A2A_OK;
-    }
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "unet3d: missing metadata %s", full);
-    if (st != A2A_OK) return st;
-    if ((int64_t)v < lo || (int64_t)v > hi)
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "unet3d: %s = %u out of range [%d, %d]", full, v, lo, hi);
-    *out = (int)v;
-    return A2A_OK;
-}
-
-/* An i32/u32 array of exactly n entries (n < 0: any count 1..MAX_BLOCKS, stored in *n_out). */
-static a2a_status cfg_ints(a2a_ctx *ctx, const a2a_gguf *g, const char *key, int n, int *out, int *n_out) {
-    char full[128];
-    snprintf(full, sizeof full, U_ARCH ".%s", key);
-    a2a_gguf_vtype et;
-    uint64_t cnt;
-    const void *data;
-    a2a_status st = a2a_gguf_get_arr(ctx, g, full, &et, &cnt, &data);
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "unet3d: missing metadata %s", full);
-    if (st != A2A_OK) return st;
-    if (!(et == A2A_GGUF_INT32 || et == A2A_GGUF_UINT32) || cnt < 1 || cnt > A2A_UNET3D_MAX_BLOCKS ||
-        (n >= 0 && cnt != (uint64_t)n))
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "unet3d: %s must hold %d 32-bit integers (got %llu of %s)", full,
-                        n >= 0 ? n : A2A_UNET3D_MAX_BLOCKS, (unsigned long long)cnt, a2a_gguf_vtype_name(et));
-    for (uint64_t i = 0; i < cnt; i++) {
-        int32_t v;
-        memcpy(&v, (const char *)data + 4 * i, 4);
-        if (et == A2A_GGUF_UINT32 && v < 0) v = -1;
-        out[i] = v;
-    }
-    if (n_out) *n_out = (int)cnt;
-    return A2A_OK;
-}
-
-static a2a_status cfg_types(a2a_ctx *ctx, const a2a_gguf *g, const char *key, int n, const char *cross,
-                            const char *plain, bool *out) {
-    char full[128];
-    snprintf(full, sizeof full, U_ARCH ".%s", key);
-    a2a_gguf_vtype et;
-    uint64_t cnt;
-    a2a_status st = a2a_gguf_get_arr_info(ctx, g, full, &et, &cnt);
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "unet3d: missing metadata %s", full);
-    if (st != A2A_OK) return st;
-    if (et != A2A_GGUF_STRING || cnt != (uint64_t)n)
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "unet3d: %s must hold %d strings", full, n);
-    for (int i = 0; i < n; i++) {
-        size_t len;
-        const char *s = a2a_gguf_get_arr_str(g, full, (uint64_t)i, &len);
-        if (s && len == strlen(cross) && memcmp(s, cross, len) == 0) out[i] = true;
-        else if (s && len == strlen(plain) && memcmp(s, plain, len) == 0) out[i] = false;
-        else
-            return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet3d: %s[%d] = '%.*s' (only %s, %s)", full, i,
-                            s ? (int)(len > 64 ? 64 : len) : 0, s ? s : "", cross, plain);
-    }
-    return A2A_OK;
-}
-
 /* Consistency of a configuration (from metadata or config.json). */
 static a2a_status check_config(a2a_ctx *ctx, const a2a_unet3d_config *c) {
     if (c->n_blocks < 1 || c->n_blocks > A2A_UNET3D_MAX_BLOCKS)
@@ -162,21 +100,23 @@ static a2a_status check_config(a2a_ctx *ctx, const a2a_unet3d_config *c) {
 
 static a2a_status load_config(a2a_ctx *ctx, const a2a_gguf *g, a2a_unet3d_config *c) {
     memset(c, 0, sizeof *c);
-    a2a_status st = cfg_ints(ctx, g, "block_out_channels", -1, c->block_out_channels, &c->n_blocks);
+    const a2a_meta m = {ctx, g, U_ARCH, "unet3d"};
+    a2a_status st = a2a_meta_ints(&m, "block_out_channels", -1, A2A_UNET3D_MAX_BLOCKS, c->block_out_channels,
+                                  &c->n_blocks);
     if (st != A2A_OK) return st;
     const int nb = c->n_blocks;
-    if ((st = cfg_u32(ctx, g, "in_channels", true, 4, 1, U_MAX_CH, &c->in_channels)) ||
-        (st = cfg_u32(ctx, g, "out_channels", true, 4, 1, U_MAX_CH, &c->out_channels)) ||
-        (st = cfg_u32(ctx, g, "layers_per_block", true, 2, 1, A2A_UNET3D_MAX_LAYERS, &c->layers_per_block)) ||
-        (st = cfg_u32(ctx, g, "norm_num_groups", true, 32, 1, U_MAX_CH, &c->norm_num_groups)) ||
-        (st = cfg_u32(ctx, g, "time_embed_dim", true, 0, 1, U_MAX_CH, &c->time_embed_dim)) ||
-        (st = cfg_u32(ctx, g, "cross_attention_dim", true, 0, 1, U_MAX_CH, &c->cross_attention_dim)) ||
-        (st = cfg_u32(ctx, g, "in_attention_heads", true, 8, 1, 4096, &c->in_heads)) ||
-        (st = cfg_u32(ctx, g, "in_attention_head_dim", true, 64, 1, 4096, &c->in_head_dim)) ||
-        (st = cfg_u32(ctx, g, "sample_size", false, 0, 0, 1 << 20, &c->sample_size)) ||
-        (st = cfg_ints(ctx, g, "attention_head_dim", nb, c->head_dim, NULL)) ||
-        (st = cfg_types(ctx, g, "down_block_types", nb, "CrossAttnDownBlock3D", "DownBlock3D", c->down_cross)) ||
-        (st = cfg_types(ctx, g, "up_block_types", nb, "CrossAttnUpBlock3D", "UpBlock3D", c->up_cross)))
+    if ((st = a2a_meta_u32(&m, "in_channels", true, 4, 1, U_MAX_CH, &c->in_channels)) ||
+        (st = a2a_meta_u32(&m, "out_channels", true, 4, 1, U_MAX_CH, &c->out_channels)) ||
+        (st = a2a_meta_u32(&m, "layers_per_block", true, 2, 1, A2A_UNET3D_MAX_LAYERS, &c->layers_per_block)) ||
+        (st = a2a_meta_u32(&m, "norm_num_groups", true, 32, 1, U_MAX_CH, &c->norm_num_groups)) ||
+        (st = a2a_meta_u32(&m, "time_embed_dim", true, 0, 1, U_MAX_CH, &c->time_embed_dim)) ||
+        (st = a2a_meta_u32(&m, "cross_attention_dim", true, 0, 1, U_MAX_CH, &c->cross_attention_dim)) ||
+        (st = a2a_meta_u32(&m, "in_attention_heads", true, 8, 1, 4096, &c->in_heads)) ||
+        (st = a2a_meta_u32(&m, "in_attention_head_dim", true, 64, 1, 4096, &c->in_head_dim)) ||
+        (st = a2a_meta_u32(&m, "sample_size", false, 0, 0, 1 << 20, &c->sample_size)) ||
+        (st = a2a_meta_ints(&m, "attention_head_dim", nb, A2A_UNET3D_MAX_BLOCKS, c->head_dim, NULL)) ||
+        (st = a2a_meta_types(&m, "down_block_types", nb, "CrossAttnDownBlock3D", "DownBlock3D", c->down_cross)) ||
+        (st = a2a_meta_types(&m, "up_block_types", nb, "CrossAttnUpBlock3D", "UpBlock3D", c->up_cross)))
         return st;
     st = a2a_gguf_get_f32(ctx, g, U_ARCH ".norm_eps", &c->norm_eps);
     if (st == A2A_ERR_NOT_FOUND) c->norm_eps = 1e-5f;
@@ -186,37 +126,7 @@ static a2a_status load_config(a2a_ctx *ctx, const a2a_gguf *g, a2a_unet3d_config
 
 /* ======================================================================== loading */
 
-typedef struct loader {
-    a2a_ctx *ctx;
-    const a2a_gguf *g;
-    const char *prefix;
-    a2a_status st;
-} loader;
-
-/* prefix + printf name; kind 0: F32 only, 1: F32/F16, 2: any matmul type. */
-static const a2a_tensor *ld(loader *l, int kind, int n, const int64_t *ne, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static const a2a_tensor *ld(loader *l, int kind, int n, const int64_t *ne, const char *fmt, ...) {
-    if (l->st != A2A_OK) return NULL;
-    char name[512];
-    size_t pl = strlen(l->prefix);
-    memcpy(name, l->prefix, pl);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name + pl, sizeof name - pl, fmt, ap);
-    va_end(ap);
-    const a2a_tensor *t = a2a_nn_get(l->ctx, l->g, name, n, ne, true);
-    if (!t) {
-        l->st = a2a_gguf_find_tensor(l->g, name) ? A2A_ERR_SHAPE : A2A_ERR_NOT_FOUND;
-        return NULL;
-    }
-    if (!(kind == 2 || t->type == A2A_TYPE_F32 || (kind == 1 && t->type == A2A_TYPE_F16))) {
-        l->st = a2a_fail(l->ctx, A2A_ERR_SHAPE, "tensor %s has type %s, expected %s", name, a2a_type_name(t->type),
-                         kind == 0 ? "F32" : "F32 or F16");
-        return NULL;
-    }
-    return t;
-}
+typedef a2a_unet_loader loader; /* a2a_unet_ld (unet_common.h) reads its tensors */
 
 /* "<prefix><part>[.<i>].<sub>.<j>" into buf. */
 static const char *pre(char *buf, size_t cap, const loader *l, const char *part, int i, const char *sub, int j) {
@@ -262,12 +172,12 @@ a2a_status a2a_unet3d_load_gguf(a2a_ctx *ctx, const a2a_gguf *g, const char *pre
     const int nb = c->n_blocks, lpb = c->layers_per_block;
     const int64_t C0 = c->block_out_channels[0], ted = c->time_embed_dim;
 
-    m->conv_in_w = ld(&l, 1, 4, (int64_t[4]){3, 3, c->in_channels, C0}, "conv_in.weight");
-    m->conv_in_b = ld(&l, 1, 1, (int64_t[1]){C0}, "conv_in.bias");
-    m->time1.w = ld(&l, 2, 2, (int64_t[2]){C0, ted}, "time_embedding.linear_1.weight");
-    m->time1.b = ld(&l, 1, 1, (int64_t[1]){ted}, "time_embedding.linear_1.bias");
-    m->time2.w = ld(&l, 2, 2, (int64_t[2]){ted, ted}, "time_embedding.linear_2.weight");
-    m->time2.b = ld(&l, 1, 1, (int64_t[1]){ted}, "time_embedding.linear_2.bias");
+    m->conv_in_w = a2a_unet_ld(&l, 1, 4, (int64_t[4]){3, 3, c->in_channels, C0}, "conv_in.weight");
+    m->conv_in_b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){C0}, "conv_in.bias");
+    m->time1.w = a2a_unet_ld(&l, 2, 2, (int64_t[2]){C0, ted}, "time_embedding.linear_1.weight");
+    m->time1.b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){ted}, "time_embedding.linear_1.bias");
+    m->time2.w = a2a_unet_ld(&l, 2, 2, (int64_t[2]){ted, ted}, "time_embedding.linear_2.weight");
+    m->time2.b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){ted}, "time_embedding.linear_2.bias");
     if (l.st == A2A_OK && !(m->tin = calloc(1, sizeof *m->tin))) l.st = a2a_fail(ctx, A2A_ERR_NOMEM, "unet3d: out of memory");
     if (l.st == A2A_OK) {
         char p[512];
@@ -287,8 +197,9 @@ a2a_status a2a_unet3d_load_gguf(a2a_ctx *ctx, const a2a_gguf *g, const char *pre
         for (int j = 0; j < lpb; j++)
             ld_layer(&l, &d->layers[j], c, "down_blocks", i, j, j, j == 0 ? prev : co, co, c->head_dim[i], d->cross);
         if (i < nb - 1) {
-            d->samp_w = ld(&l, 1, 4, (int64_t[4]){3, 3, co, co}, "down_blocks.%d.downsamplers.0.conv.weight", i);
-            d->samp_b = ld(&l, 1, 1, (int64_t[1]){co}, "down_blocks.%d.downsamplers.0.conv.bias", i);
+            d->samp_w =
+                a2a_unet_ld(&l, 1, 4, (int64_t[4]){3, 3, co, co}, "down_blocks.%d.downsamplers.0.conv.weight", i);
+            d->samp_b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){co}, "down_blocks.%d.downsamplers.0.conv.bias", i);
         }
         prev = co;
     }
@@ -315,15 +226,15 @@ a2a_status a2a_unet3d_load_gguf(a2a_ctx *ctx, const a2a_gguf *g, const char *pre
             ld_layer(&l, &u->layers[j], c, "up_blocks", i, j, j, rin + skip, co, c->head_dim[r], u->cross);
         }
         if (i < nb - 1) {
-            u->samp_w = ld(&l, 1, 4, (int64_t[4]){3, 3, co, co}, "up_blocks.%d.upsamplers.0.conv.weight", i);
-            u->samp_b = ld(&l, 1, 1, (int64_t[1]){co}, "up_blocks.%d.upsamplers.0.conv.bias", i);
+            u->samp_w = a2a_unet_ld(&l, 1, 4, (int64_t[4]){3, 3, co, co}, "up_blocks.%d.upsamplers.0.conv.weight", i);
+            u->samp_b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){co}, "up_blocks.%d.upsamplers.0.conv.bias", i);
         }
         prev = co;
     }
-    m->norm_out_w = ld(&l, 0, 1, (int64_t[1]){C0}, "conv_norm_out.weight");
-    m->norm_out_b = ld(&l, 0, 1, (int64_t[1]){C0}, "conv_norm_out.bias");
-    m->conv_out_w = ld(&l, 1, 4, (int64_t[4]){3, 3, C0, c->out_channels}, "conv_out.weight");
-    m->conv_out_b = ld(&l, 1, 1, (int64_t[1]){c->out_channels}, "conv_out.bias");
+    m->norm_out_w = a2a_unet_ld(&l, 0, 1, (int64_t[1]){C0}, "conv_norm_out.weight");
+    m->norm_out_b = a2a_unet_ld(&l, 0, 1, (int64_t[1]){C0}, "conv_norm_out.bias");
+    m->conv_out_w = a2a_unet_ld(&l, 1, 4, (int64_t[4]){3, 3, C0, c->out_channels}, "conv_out.weight");
+    m->conv_out_b = a2a_unet_ld(&l, 1, 1, (int64_t[1]){c->out_channels}, "conv_out.bias");
     if (l.st != A2A_OK) {
         a2a_error_prefix(ctx, "unet3d");
         a2a_unet3d_free(m);
@@ -396,21 +307,13 @@ static a2a_status new4(urun *r, a2a_tensor *t, int64_t W, int64_t H, int64_t C, 
 }
 
 static void settle(urun *r, a2a_tensor *out) {
-    size_t bytes = a2a_tensor_nbytes(out);
-    a2a_arena_rewind(r->a, r->base);
-    void *p = a2a_arena_alloc(r->a, bytes ? bytes : 1);
-    if (!r->dry && p != out->data) memmove(p, out->data, bytes);
-    out->data = p;
+    a2a_unet_settle(r->a, r->base, r->dry, out);
     r->cur = *out;
 }
 
 static a2a_status conv(urun *r, a2a_tensor *dst, const a2a_tensor *x, const a2a_tensor *w, const a2a_tensor *b,
                        int stride) {
-    if (r->dry) return A2A_OK;
-    a2a_conv2d_params p = A2A_CONV2D_PARAMS_DEFAULT;
-    p.stride_w = p.stride_h = stride;
-    p.pad_w = p.pad_h = 1;
-    return a2a_op_conv2d(r->ctx, r->tp, dst, x, w, b, &p);
+    return a2a_unet_conv3x3(r->ctx, r->tp, r->dry, dst, x, w, b, stride);
 }
 
 /* Time embedding, repeated per frame, into emb [ted, F*N]; temporaries above it. */
@@ -430,49 +333,15 @@ static a2a_status embed(urun *r, const a2a_unet3d *u, const float *timesteps, in
         goto done;
     }
     if (r->dry) goto done;
-    /* diffusers get_timestep_embedding (flip_sin_to_cos, shift 0), in float32 as torch computes it */
-    const int64_t half = C0 / 2;
-    const float lg = (float)(-log(10000.0)), den = (float)half;
-    for (int64_t n = 0; n < N; n++) {
-        float *row = (float *)t0.data + n * C0;
-        const float tv = timesteps[n];
-        for (int64_t i = 0; i < half; i++) {
-            const float e = expf(lg * (float)i / den);
-            const float a = tv * e;
-            row[half + i] = sinf(a);
-            row[i] = cosf(a);
-        }
-        if (C0 % 2) row[C0 - 1] = 0.0f;
-    }
-    if ((st = a2a_nn_linear_fwd(r->ctx, r->tp, &t1, &u->time1, &t0))) goto done;
-    if ((st = a2a_op_silu(r->ctx, r->tp, &t1, &t1))) goto done;
-    if ((st = a2a_nn_linear_fwd(r->ctx, r->tp, &t2, &u->time2, &t1))) goto done;
+    /* diffusers get_timestep_embedding with flip_sin_to_cos and shift 0 */
+    if ((st = a2a_unet_time_embed(r->ctx, r->tp, &u->time1, &u->time2, timesteps, 0.0f, true, &t0, &t1, &t2)))
+        goto done;
     for (int64_t n = 0; n < N; n++) /* repeat_interleave: item n*F + f */
         for (int64_t f = 0; f < F; f++)
             memcpy((float *)emb->data + (n * F + f) * ted, (const float *)t2.data + n * ted, (size_t)ted * sizeof(float));
 done:
     a2a_arena_rewind(r->a, mark);
     return st;
-}
-
-/* dst [W2, H2, C, N] = F.interpolate(x, size=(H2, W2), mode="nearest") of x [W, H, C, N] (both
-   contiguous): source index min(floor(i * (float)in / out), in - 1), in float as torch does. */
-static void upsample_to(a2a_tensor *dst, const a2a_tensor *x) {
-    const int64_t W = x->ne[0], H = x->ne[1], W2 = dst->ne[0], H2 = dst->ne[1], P = x->ne[2] * x->ne[3];
-    const float sw = (float)W / (float)W2, sh = (float)H / (float)H2;
-    for (int64_t p = 0; p < P; p++) {
-        const float *src = (const float *)x->data + p * W * H;
-        float *d = (float *)dst->data + p * W2 * H2;
-        for (int64_t y = 0; y < H2; y++) {
-            int64_t yi = (int64_t)floorf((float)y * sh);
-            if (yi > H - 1) yi = H - 1;
-            for (int64_t xx = 0; xx < W2; xx++) {
-                int64_t xi = (int64_t)floorf((float)xx * sw);
-                if (xi > W - 1) xi = W - 1;
-                d[y * W2 + xx] = src[yi * W + xi];
-            }
-        }
-    }
 }
 
 /* In place on o: temporal conv, then (with cross) spatial and temporal transformers. */
@@ -588,7 +457,7 @@ static a2a_status walk(urun *r, const a2a_unet3d *u, const a2a_tensor *x, const 
             if ((st = new4(r, &o, w2, h2, up->samp_w->ne[3], NF))) return st;
             if (!r->dry) {
                 if (w2 == 2 * w && h2 == 2 * h) st = a2a_op_upsample_nearest2d(r->ctx, r->tp, &x2, &r->cur, 2, 2);
-                else upsample_to(&x2, &r->cur);
+                else a2a_unet_upsample_to(&x2, &r->cur);
                 if (st != A2A_OK) return st;
             }
             if ((st = conv(r, &o, &x2, up->samp_w, up->samp_b, 1))) return st;
@@ -720,30 +589,6 @@ a2a_unet3d_convert_params a2a_unet3d_convert_default_params(void) {
     return p;
 }
 
-static bool str_is(const a2a_json_value *root, const char *key, const char *def, const char *want) {
-    const a2a_json_value *v = a2a_json_get(root, key);
-    const char *s = (!v || a2a_json_is_null(v)) ? def : a2a_json_str(v);
-    return s && strcmp(s, want) == 0;
-}
-
-static bool num_is(const a2a_json_value *root, const char *key, double def, double want) {
-    return a2a_json_num_or(a2a_json_get(root, key), def) == want;
-}
-
-static a2a_status types(a2a_ctx *ctx, const a2a_json_value *arr, const char *key, int n, const char *cross,
-                        const char *plain, bool *out, const char **names) {
-    if (!a2a_json_is_array(arr) || (int64_t)a2a_json_len(arr) != n)
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "unet3d convert: %s must list %d block types", key, n);
-    for (int i = 0; i < n; i++) {
-        const char *t = a2a_json_str_or(a2a_json_at(arr, (size_t)i), "");
-        if (strcmp(t, cross) == 0) out[i] = true;
-        else if (strcmp(t, plain) == 0) out[i] = false;
-        else return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet3d convert: %s[%d] = '%s' (only %s, %s)", key, i, t, cross, plain);
-        names[i] = out[i] ? cross : plain;
-    }
-    return A2A_OK;
-}
-
 static int clamp_int(int64_t v) { return v < 0 || v > (1 << 20) ? -1 : (int)v; }
 
 /* Read config.json into c; names get the block type strings. */
@@ -761,7 +606,7 @@ static a2a_status read_hf_config(a2a_ctx *ctx, const char *path, a2a_unet3d_conf
         st = a2a_fail(ctx, A2A_ERR_FORMAT, "unet3d convert: %s is not a JSON object", path);
         goto done;
     }
-    if (!str_is(root, "_class_name", "UNet3DConditionModel", "UNet3DConditionModel")) {
+    if (!a2a_unet_json_str_is(root, "_class_name", "UNet3DConditionModel", "UNet3DConditionModel")) {
         st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet3d convert: _class_name '%s' (only UNet3DConditionModel)",
                       a2a_json_str_or(a2a_json_get(root, "_class_name"), "?"));
         goto done;
@@ -781,8 +626,9 @@ static a2a_status read_hf_config(a2a_ctx *ctx, const char *path, a2a_unet3d_conf
         st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet3d convert: num_attention_heads is set (not supported)");
         goto done;
     }
-    if (!str_is(root, "act_fn", "silu", "silu") || !num_is(root, "downsample_padding", 1, 1) ||
-        !num_is(root, "mid_block_scale_factor", 1, 1)) {
+    if (!a2a_unet_json_str_is(root, "act_fn", "silu", "silu") ||
+        !a2a_unet_json_num_is(root, "downsample_padding", 1, 1) ||
+        !a2a_unet_json_num_is(root, "mid_block_scale_factor", 1, 1)) {
         st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED,
                       "unet3d convert: only act_fn silu, downsample_padding 1 and mid_block_scale_factor 1 are "
                       "supported");
@@ -796,10 +642,10 @@ static a2a_status read_hf_config(a2a_ctx *ctx, const char *path, a2a_unet3d_conf
     const int n = (int)nb;
     c->n_blocks = n;
     for (int i = 0; i < n; i++) c->block_out_channels[i] = clamp_int(boc[i]);
-    if ((st = types(ctx, a2a_json_get(root, "down_block_types"), "down_block_types", n, "CrossAttnDownBlock3D",
-                    "DownBlock3D", c->down_cross, down_names)) ||
-        (st = types(ctx, a2a_json_get(root, "up_block_types"), "up_block_types", n, "CrossAttnUpBlock3D", "UpBlock3D",
-                    c->up_cross, up_names)))
+    if ((st = a2a_unet_json_types(ctx, "unet3d", a2a_json_get(root, "down_block_types"), "down_block_types", n,
+                                  "CrossAttnDownBlock3D", "DownBlock3D", c->down_cross, down_names)) ||
+        (st = a2a_unet_json_types(ctx, "unet3d", a2a_json_get(root, "up_block_types"), "up_block_types", n,
+                                  "CrossAttnUpBlock3D", "UpBlock3D", c->up_cross, up_names)))
         goto done;
     /* attention_head_dim: the head width of every block transformer (C / it heads) and of
        transformer_in (8 heads); an int (diffusers cannot build transformer_in from a list) */
@@ -865,86 +711,19 @@ a2a_status a2a_unet3d_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const char *
                                   const a2a_unet3d_convert_params *pp) {
     a2a_unet3d_convert_params p = pp ? *pp : a2a_unet3d_convert_default_params();
     if (!prefix) prefix = "";
-    if (!(p.conv_type == A2A_TYPE_F32 || p.conv_type == A2A_TYPE_F16))
-        return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet3d convert: conv weights as %s (F32 or F16)",
-                        a2a_type_name(p.conv_type));
-    if (!(p.linear_type == A2A_TYPE_F32 || p.linear_type == A2A_TYPE_F16 || p.linear_type == A2A_TYPE_Q8_0))
-        return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet3d convert: linear weights as %s (F32, F16 or Q8_0)",
-                        a2a_type_name(p.linear_type));
-    if (strlen(prefix) > 256) return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "unet3d convert: prefix too long");
+    a2a_status st = a2a_unet_convert_check(ctx, "unet3d", p.conv_type, p.linear_type, prefix);
+    if (st != A2A_OK) return st;
     char path[4096];
-    snprintf(path, sizeof path, "%s/config.json", src_dir);
-    FILE *cf = fopen(path, "rb");
-    if (!cf) return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "unet3d convert: no config.json in %s", src_dir);
-    fclose(cf);
+    if ((st = a2a_hf_config_path(ctx, src_dir, "unet3d", path, sizeof path)) != A2A_OK) return st;
     a2a_unet3d_config c;
     const char *down_names[A2A_UNET3D_MAX_BLOCKS], *up_names[A2A_UNET3D_MAX_BLOCKS];
-    a2a_status st = read_hf_config(ctx, path, &c, down_names, up_names);
+    st = read_hf_config(ctx, path, &c, down_names, up_names);
     if (st != A2A_OK) return st;
     a2a_weights *wf = NULL;
-    const char *cands[4] = {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin",
-                            "diffusion_pytorch_model.fp16.safetensors", "diffusion_pytorch_model.fp16.bin"};
-    for (int i = 0; i < 4 && !wf; i++) {
-        snprintf(path, sizeof path, "%s/%s", src_dir, cands[i]);
-        FILE *f = fopen(path, "rb");
-        if (!f) continue;
-        fclose(f);
-        if ((st = a2a_weights_open(ctx, path, &wf)) != A2A_OK) return st;
-    }
-    if (!wf)
-        return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "unet3d convert: no diffusion_pytorch_model.safetensors/.bin in %s",
-                        src_dir);
-    if ((st = write_meta(ctx, w, &c, down_names, up_names)) != A2A_OK) goto done;
-    const int64_t n = a2a_weights_n_tensors(wf);
-    for (int64_t i = 0; i < n; i++) {
-        const a2a_tensor *t = a2a_weights_tensor(wf, i);
-        char name[1024];
-        snprintf(name, sizeof name, "%s%s", prefix, t->name);
-        if (!(t->type == A2A_TYPE_F32 || t->type == A2A_TYPE_F16 || t->type == A2A_TYPE_BF16)) {
-            st = a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "unet3d convert: tensor %s has type %s (float types only)", t->name,
-                          a2a_type_name(t->type));
-            goto done;
-        }
-        a2a_tensor src = *t;
-        int nd = t->n_dims;
-        int64_t ne[A2A_MAX_DIMS];
-        for (int d = 0; d < A2A_MAX_DIMS; d++) ne[d] = t->ne[d];
-        bool linear = nd == 2;
-        const bool proj = strstr(t->name, ".proj_in.") || strstr(t->name, ".proj_out.");
-        const bool squeeze_1x1 = proj && nd == 4 && ne[0] == 1 && ne[1] == 1;      /* 1x1-conv form of a linear */
-        const bool squeeze_t = nd == 5 && ne[0] == 1 && ne[1] == 1;                /* (3, 1, 1) temporal conv */
-        if (squeeze_1x1 || squeeze_t) {
-            if (!a2a_tensor_is_contiguous(t)) {
-                st = a2a_fail(ctx, A2A_ERR_FORMAT, "unet3d convert: tensor %s is not contiguous", t->name);
-                goto done;
-            }
-            for (int d = 0; d + 2 < A2A_MAX_DIMS; d++) ne[d] = t->ne[d + 2];
-            ne[A2A_MAX_DIMS - 2] = ne[A2A_MAX_DIMS - 1] = 1;
-            nd -= 2;
-            src = a2a_tensor_reshape(t, nd, ne);
-            linear = squeeze_1x1;
-        }
-        a2a_type dt = A2A_TYPE_F32;
-        if (nd >= 2) dt = linear ? p.linear_type : p.conv_type;
-        if (ne[0] % a2a_type_info(dt)->blck) dt = A2A_TYPE_F16;
-        src.name = t->name;
-        size_t row, bytes;
-        void *buf = NULL;
-        if (!a2a_row_size(dt, ne[0], &row) || !a2a_mul_ok(row, (size_t)a2a_tensor_nrows(&src), &bytes) ||
-            !(buf = malloc(bytes ? bytes : 1))) {
-            st = a2a_fail(ctx, A2A_ERR_NOMEM, "unet3d convert: cannot allocate %s for '%s'", a2a_type_name(dt), name);
-            goto done;
-        }
-        if ((st = a2a_gguf_writer_keep(ctx, w, buf)) != A2A_OK) goto done;
-        if (dt == t->type && a2a_tensor_is_contiguous(t)) memcpy(buf, t->data, bytes);
-        else if ((st = a2a_convert_rows(ctx, p.tp, &src, dt, buf))) goto done;
-        if ((st = a2a_gguf_writer_add_tensor(ctx, w, name, dt, nd, ne, buf))) goto done;
-        if (p.progress && p.progress(i + 1, n, name, p.user)) {
-            st = a2a_fail(ctx, A2A_ERR_CANCELLED, "unet3d convert: cancelled");
-            goto done;
-        }
-    }
-done:
+    if ((st = a2a_unet_open_weights(ctx, src_dir, "unet3d", &wf)) != A2A_OK) return st;
+    if ((st = write_meta(ctx, w, &c, down_names, up_names)) == A2A_OK)
+        st = a2a_unet_convert_tensors(ctx, p.tp, w, wf, prefix, p.conv_type, p.linear_type, true, p.progress,
+                                      p.user, "unet3d");
     a2a_weights_close(wf);
     return st;
 }

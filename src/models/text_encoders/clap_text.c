@@ -11,6 +11,8 @@
 #include "core/arena.h"
 #include "io/convert_rows.h"
 #include "io/gguf.h"
+#include "io/hf_folder.h"
+#include "io/gguf_meta.h"
 #include "io/json.h"
 #include "io/weights.h"
 #include "kernels/ops.h"
@@ -99,18 +101,6 @@ static int longest_seq(const a2a_clap_text_config *c) { return c->max_position_e
 
 /* ======================================================================== loading */
 
-static a2a_status meta_u32(a2a_ctx *ctx, const a2a_gguf *g, const char *key, int *out) {
-    char full[96];
-    snprintf(full, sizeof full, CT_ARCH ".%s", key);
-    uint32_t v;
-    a2a_status st = a2a_gguf_get_u32(NULL, g, full, &v);
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "clap_text: missing metadata %s", full);
-    if (st != A2A_OK) return a2a_fail(ctx, A2A_ERR_FORMAT, "clap_text: metadata %s is not a u32", full);
-    if (v > (uint32_t)INT32_MAX) return a2a_fail(ctx, A2A_ERR_FORMAT, "clap_text: %s = %u is too large", full, v);
-    *out = (int)v;
-    return A2A_OK;
-}
-
 static a2a_status meta_act(a2a_ctx *ctx, const a2a_gguf *g, const char *key, const char *def, a2a_nn_act *out) {
     char full[96], name[64];
     snprintf(full, sizeof full, CT_ARCH ".%s", key);
@@ -131,15 +121,18 @@ static a2a_status meta_act(a2a_ctx *ctx, const a2a_gguf *g, const char *key, con
 
 static a2a_status read_meta(a2a_ctx *ctx, const a2a_gguf *g, a2a_clap_text_config *c) {
     memset(c, 0, sizeof *c);
+    const a2a_meta m = {ctx, g, CT_ARCH, "clap_text"};
     a2a_status st;
-    if ((st = meta_u32(ctx, g, "vocab_size", &c->vocab_size)) || (st = meta_u32(ctx, g, "hidden_size", &c->hidden_size)) ||
-        (st = meta_u32(ctx, g, "num_hidden_layers", &c->num_hidden_layers)) ||
-        (st = meta_u32(ctx, g, "num_attention_heads", &c->num_attention_heads)) ||
-        (st = meta_u32(ctx, g, "intermediate_size", &c->intermediate_size)) ||
-        (st = meta_u32(ctx, g, "max_position_embeddings", &c->max_position_embeddings)) ||
-        (st = meta_u32(ctx, g, "type_vocab_size", &c->type_vocab_size)) ||
-        (st = meta_u32(ctx, g, "projection_dim", &c->projection_dim)) ||
-        (st = meta_u32(ctx, g, "pad_token_id", &c->pad_token_id)) || (st = meta_u32(ctx, g, "max_length", &c->max_length)))
+    if ((st = a2a_meta_u32(&m, "vocab_size", true, 0, 0, INT32_MAX, &c->vocab_size)) ||
+        (st = a2a_meta_u32(&m, "hidden_size", true, 0, 0, INT32_MAX, &c->hidden_size)) ||
+        (st = a2a_meta_u32(&m, "num_hidden_layers", true, 0, 0, INT32_MAX, &c->num_hidden_layers)) ||
+        (st = a2a_meta_u32(&m, "num_attention_heads", true, 0, 0, INT32_MAX, &c->num_attention_heads)) ||
+        (st = a2a_meta_u32(&m, "intermediate_size", true, 0, 0, INT32_MAX, &c->intermediate_size)) ||
+        (st = a2a_meta_u32(&m, "max_position_embeddings", true, 0, 0, INT32_MAX, &c->max_position_embeddings)) ||
+        (st = a2a_meta_u32(&m, "type_vocab_size", true, 0, 0, INT32_MAX, &c->type_vocab_size)) ||
+        (st = a2a_meta_u32(&m, "projection_dim", true, 0, 0, INT32_MAX, &c->projection_dim)) ||
+        (st = a2a_meta_u32(&m, "pad_token_id", true, 0, 0, INT32_MAX, &c->pad_token_id)) ||
+        (st = a2a_meta_u32(&m, "max_length", true, 0, 0, INT32_MAX, &c->max_length)))
         return st;
     if (a2a_gguf_get_f32(NULL, g, CT_ARCH ".layer_norm_eps", &c->layer_norm_eps) != A2A_OK)
         return a2a_fail(ctx, A2A_ERR_FORMAT, "clap_text: missing f32 metadata " CT_ARCH ".layer_norm_eps");
@@ -854,15 +847,8 @@ a2a_status a2a_clap_text_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const cha
         goto done_vocab;
     }
     a2a_weights *wf = NULL;
-    const char *cands[2] = {"model.safetensors", "pytorch_model.bin"};
-    for (int i = 0; i < 2 && !wf; i++) {
-        if (!join_path(ctx, path, sizeof path, src_dir, cands[i])) {
-            st = A2A_ERR_INVALID_ARG;
-            goto done_vocab;
-        }
-        if (!file_exists(path)) continue;
-        if ((st = a2a_weights_open(ctx, path, &wf))) goto done_vocab;
-    }
+    static const char *const cands[2] = {"model.safetensors", "pytorch_model.bin"};
+    if ((st = a2a_hf_open_weights(ctx, src_dir, cands, 2, "clap_text", &wf))) goto done_vocab;
     if (!wf) {
         st = a2a_fail(ctx, A2A_ERR_NOT_FOUND, "clap_text convert: no model.safetensors / pytorch_model.bin in %s", src_dir);
         goto done_vocab;
@@ -906,19 +892,9 @@ a2a_status a2a_clap_text_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const cha
         a2a_type dt = A2A_TYPE_F32;
         if (t->n_dims >= 2) dt = strstr(t->name, "embeddings.") ? p.embed_type : p.weight_type;
         if (t->ne[0] % a2a_type_info(dt)->blck) dt = A2A_TYPE_F16;
-        size_t row, bytes;
-        void *buf = NULL;
-        if (!a2a_row_size(dt, t->ne[0], &row) || !a2a_mul_ok(row, (size_t)a2a_tensor_nrows(t), &bytes) ||
-            !(buf = malloc(bytes ? bytes : 1))) {
-            st = a2a_fail(ctx, A2A_ERR_NOMEM, "clap_text convert: cannot allocate %s for '%s'", a2a_type_name(dt), name);
-            break;
-        }
-        if ((st = a2a_gguf_writer_keep(ctx, w, buf))) break;
-        if (dt == t->type && a2a_tensor_is_contiguous(t)) memcpy(buf, t->data, bytes);
-        else if ((st = a2a_convert_rows(ctx, p.tp, t, dt, buf))) break;
         int64_t ne[A2A_MAX_DIMS];
         for (int d = 0; d < A2A_MAX_DIMS; d++) ne[d] = t->ne[d];
-        if ((st = a2a_gguf_writer_add_tensor(ctx, w, name, dt, t->n_dims, ne, buf))) break;
+        if ((st = a2a_convert_tensor_keep(ctx, p.tp, w, t, dt, name, t->n_dims, ne, "clap_text"))) break;
         if (p.progress && p.progress(i + 1, nt, name, p.user)) st = a2a_fail(ctx, A2A_ERR_CANCELLED, "clap_text convert: cancelled");
     }
     a2a_weights_close(wf);

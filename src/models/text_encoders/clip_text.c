@@ -12,6 +12,8 @@
 #include "core/arena.h"
 #include "io/convert_rows.h"
 #include "io/gguf.h"
+#include "io/hf_folder.h"
+#include "io/gguf_meta.h"
 #include "io/json.h"
 #include "io/weights.h"
 #include "kernels/ops.h"
@@ -75,36 +77,21 @@ static a2a_status parse_act(a2a_ctx *ctx, const char *s, size_t len, a2a_nn_act 
     return A2A_OK;
 }
 
-static a2a_status meta_int(a2a_ctx *ctx, const a2a_gguf *g, const char *key, bool required, int def, int *out) {
-    char full[128];
-    snprintf(full, sizeof full, CT_ARCH ".%s", key);
-    uint32_t v;
-    a2a_status st = a2a_gguf_get_u32(ctx, g, full, &v);
-    if (st == A2A_ERR_NOT_FOUND && !required) {
-        *out = def;
-        return A2A_OK;
-    }
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "clip_text: missing metadata %s", full);
-    if (st != A2A_OK) return st;
-    if (v > (uint32_t)INT32_MAX) return a2a_fail(ctx, A2A_ERR_FORMAT, "clip_text: %s = %u out of range", full, v);
-    *out = (int)v;
-    return A2A_OK;
-}
-
 static a2a_status load_config(a2a_ctx *ctx, const a2a_gguf *g, a2a_clip_text_config *c) {
     memset(c, 0, sizeof *c);
     a2a_status st;
     int eos = 0, bos = 0, pad = 0;
-    if ((st = meta_int(ctx, g, "vocab_size", true, 0, &c->vocab_size)) ||
-        (st = meta_int(ctx, g, "hidden_size", true, 0, &c->hidden_size)) ||
-        (st = meta_int(ctx, g, "intermediate_size", true, 0, &c->intermediate_size)) ||
-        (st = meta_int(ctx, g, "num_hidden_layers", true, 0, &c->n_layers)) ||
-        (st = meta_int(ctx, g, "num_attention_heads", true, 0, &c->n_heads)) ||
-        (st = meta_int(ctx, g, "max_position_embeddings", true, 0, &c->max_position_embeddings)) ||
-        (st = meta_int(ctx, g, "projection_dim", false, 0, &c->projection_dim)) ||
-        (st = meta_int(ctx, g, "eos_token_id", false, 49407, &eos)) ||
-        (st = meta_int(ctx, g, "bos_token_id", false, 49406, &bos)) ||
-        (st = meta_int(ctx, g, "pad_token_id", false, 1, &pad)))
+    const a2a_meta m = {ctx, g, CT_ARCH, "clip_text"};
+    if ((st = a2a_meta_u32(&m, "vocab_size", true, 0, 0, INT32_MAX, &c->vocab_size)) ||
+        (st = a2a_meta_u32(&m, "hidden_size", true, 0, 0, INT32_MAX, &c->hidden_size)) ||
+        (st = a2a_meta_u32(&m, "intermediate_size", true, 0, 0, INT32_MAX, &c->intermediate_size)) ||
+        (st = a2a_meta_u32(&m, "num_hidden_layers", true, 0, 0, INT32_MAX, &c->n_layers)) ||
+        (st = a2a_meta_u32(&m, "num_attention_heads", true, 0, 0, INT32_MAX, &c->n_heads)) ||
+        (st = a2a_meta_u32(&m, "max_position_embeddings", true, 0, 0, INT32_MAX, &c->max_position_embeddings)) ||
+        (st = a2a_meta_u32(&m, "projection_dim", false, 0, 0, INT32_MAX, &c->projection_dim)) ||
+        (st = a2a_meta_u32(&m, "eos_token_id", false, 49407, 0, INT32_MAX, &eos)) ||
+        (st = a2a_meta_u32(&m, "bos_token_id", false, 49406, 0, INT32_MAX, &bos)) ||
+        (st = a2a_meta_u32(&m, "pad_token_id", false, 1, 0, INT32_MAX, &pad)))
         return st;
     c->eos_token_id = eos;
     c->bos_token_id = bos;
@@ -616,13 +603,10 @@ static int list_tensors(const a2a_clip_text_config *c, bool proj, ct_entry *e) {
 
 /* Open the checkpoint of src_dir. */
 static a2a_status open_weights(a2a_ctx *ctx, const char *src_dir, a2a_weights **wf) {
-    const char *cands[4] = {"model.safetensors", "pytorch_model.bin", "model.fp16.safetensors", "pytorch_model.fp16.bin"};
-    char path[4096];
-    *wf = NULL;
-    for (int i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/%s", src_dir, cands[i]);
-        if (file_exists(path)) return a2a_weights_open(ctx, path, wf);
-    }
+    static const char *const cands[4] = {"model.safetensors", "pytorch_model.bin", "model.fp16.safetensors",
+                                         "pytorch_model.fp16.bin"};
+    a2a_status st = a2a_hf_open_weights(ctx, src_dir, cands, 4, "clip_text", wf);
+    if (st != A2A_OK || *wf) return st;
     return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "clip_text convert: no model.safetensors or pytorch_model.bin in %s",
                     src_dir);
 }
@@ -664,10 +648,10 @@ a2a_status a2a_clip_text_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const cha
                         a2a_type_name(p.embed_type));
     if (strlen(prefix) > 200) return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "clip_text convert: prefix too long");
     char path[4096];
-    snprintf(path, sizeof path, "%s/config.json", src_dir);
-    if (!file_exists(path)) return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "clip_text convert: no config.json in %s", src_dir);
+    a2a_status st = a2a_hf_config_path(ctx, src_dir, "clip_text", path, sizeof path);
+    if (st != A2A_OK) return st;
     a2a_clip_text_config c;
-    a2a_status st = read_hf_config(ctx, path, &c);
+    st = read_hf_config(ctx, path, &c);
     if (st != A2A_OK) return st;
     a2a_weights *wf = NULL;
     a2a_clip_vocab *voc = NULL;
@@ -739,18 +723,9 @@ a2a_status a2a_clip_text_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const cha
             src = a2a_tensor_reshape(t, 1, e->ne);
             src.name = t->name;
         }
-        size_t row, bytes;
-        void *buf = NULL;
-        if (!a2a_row_size(dt, e->ne[0], &row) || !a2a_mul_ok(row, (size_t)a2a_tensor_nrows(&src), &bytes) ||
-            !(buf = malloc(bytes ? bytes : 1))) {
-            st = a2a_fail(ctx, A2A_ERR_NOMEM, "clip_text convert: cannot allocate %s for %s", a2a_type_name(dt), e->name);
-            goto done;
-        }
-        if ((st = a2a_gguf_writer_keep(ctx, w, buf)) != A2A_OK) goto done; /* frees buf on failure */
-        if ((st = a2a_convert_rows(ctx, p.tp, &src, dt, buf)) != A2A_OK) goto done;
         char name[CT_NAME_MAX];
         snprintf(name, sizeof name, "%s%s", prefix, e->name);
-        if ((st = a2a_gguf_writer_add_tensor(ctx, w, name, dt, e->n_dims, e->ne, buf)) != A2A_OK) goto done;
+        if ((st = a2a_convert_tensor_keep(ctx, p.tp, w, &src, dt, name, e->n_dims, e->ne, "clip_text"))) goto done;
         if (p.progress && p.progress(i + 1, n, name, p.user)) {
             st = a2a_fail(ctx, A2A_ERR_CANCELLED, "clip_text convert: cancelled");
             goto done;

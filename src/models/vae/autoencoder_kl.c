@@ -10,6 +10,8 @@
 #include "core/arena.h"
 #include "io/convert_rows.h"
 #include "io/gguf.h"
+#include "io/hf_folder.h"
+#include "io/gguf_meta.h"
 #include "io/json.h"
 #include "io/weights.h"
 #include "kernels/conv.h"
@@ -59,47 +61,6 @@ struct a2a_vae {
 };
 
 /* ======================================================================== loading */
-
-static a2a_status cfg_u32(a2a_ctx *ctx, const a2a_gguf *g, const char *key, bool required, int def, int lo, int hi,
-                          int *out) {
-    char full[128];
-    snprintf(full, sizeof full, VAE_ARCH ".%s", key);
-    uint32_t v;
-    a2a_status st = a2a_gguf_get_u32(ctx, g, full, &v);
-    if (st == A2A_ERR_NOT_FOUND && !required) {
-        *out = def;
-        return A2A_OK;
-    }
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "vae: missing metadata %s", full);
-    if (st != A2A_OK) return st;
-    if ((int64_t)v < lo || (int64_t)v > hi)
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "vae: %s = %u out of range [%d, %d]", full, v, lo, hi);
-    *out = (int)v;
-    return A2A_OK;
-}
-
-static a2a_status cfg_bool(a2a_ctx *ctx, const a2a_gguf *g, const char *key, bool def, bool *out) {
-    char full[128];
-    snprintf(full, sizeof full, VAE_ARCH ".%s", key);
-    a2a_status st = a2a_gguf_get_bool(ctx, g, full, out);
-    if (st == A2A_ERR_NOT_FOUND) {
-        *out = def;
-        return A2A_OK;
-    }
-    return st;
-}
-
-static a2a_status cfg_f32(a2a_ctx *ctx, const a2a_gguf *g, const char *key, float def, float *out) {
-    char full[128];
-    snprintf(full, sizeof full, VAE_ARCH ".%s", key);
-    a2a_status st = a2a_gguf_get_f32(ctx, g, full, out);
-    if (st == A2A_ERR_NOT_FOUND) {
-        *out = def;
-        return A2A_OK;
-    }
-    if (st == A2A_OK && !isfinite(*out)) return a2a_fail(ctx, A2A_ERR_FORMAT, "vae: %s is not finite", full);
-    return st;
-}
 
 /* Check a config for consistency (shared by the loader and the converter). */
 static a2a_status check_config(a2a_ctx *ctx, const a2a_vae_config *c) {
@@ -204,34 +165,19 @@ static a2a_status load_config(a2a_ctx *ctx, const a2a_gguf *g, bool component, a
     if (!component && st == A2A_OK && !(al == strlen(VAE_ARCH) && memcmp(arch, VAE_ARCH, al) == 0))
         return a2a_fail(ctx, A2A_ERR_UNSUPPORTED, "vae: general.architecture is '%.*s', expected '" VAE_ARCH "'",
                         (int)(al > 64 ? 64 : al), arch);
-    a2a_gguf_vtype et;
-    uint64_t cnt;
-    const void *data;
-    st = a2a_gguf_get_arr(ctx, g, VAE_ARCH ".block_out_channels", &et, &cnt, &data);
-    if (st == A2A_ERR_NOT_FOUND)
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "vae: missing metadata " VAE_ARCH ".block_out_channels");
-    if (st != A2A_OK) return st;
-    if (cnt < 1 || cnt > A2A_VAE_MAX_BLOCKS || !(et == A2A_GGUF_INT32 || et == A2A_GGUF_UINT32))
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "vae: block_out_channels must be 1..%d 32-bit integers (got %llu of %s)",
-                        A2A_VAE_MAX_BLOCKS, (unsigned long long)cnt, a2a_gguf_vtype_name(et));
-    c->n_blocks = (int)cnt;
-    for (uint64_t i = 0; i < cnt; i++) {
-        int32_t v;
-        memcpy(&v, (const char *)data + 4 * i, 4);
-        if (et == A2A_GGUF_UINT32 && v < 0) v = -1;
-        c->block_out_channels[i] = v;
-    }
-    if ((st = cfg_u32(ctx, g, "in_channels", true, 3, 1, VAE_MAX_CH, &c->in_channels)) ||
-        (st = cfg_u32(ctx, g, "out_channels", true, 3, 1, VAE_MAX_CH, &c->out_channels)) ||
-        (st = cfg_u32(ctx, g, "latent_channels", true, 4, 1, VAE_MAX_CH, &c->latent_channels)) ||
-        (st = cfg_u32(ctx, g, "layers_per_block", true, 1, 1, A2A_VAE_MAX_LAYERS, &c->layers_per_block)) ||
-        (st = cfg_u32(ctx, g, "norm_num_groups", true, 32, 1, VAE_MAX_CH, &c->norm_num_groups)) ||
-        (st = cfg_u32(ctx, g, "sample_size", false, 0, 0, A2A_VAE_MAX_SIDE, &c->sample_size)) ||
-        (st = cfg_f32(ctx, g, "scaling_factor", 0.18215f, &c->scaling_factor)) ||
-        (st = cfg_f32(ctx, g, "shift_factor", 0.0f, &c->shift_factor)) ||
-        (st = cfg_bool(ctx, g, "mid_block_add_attention", true, &c->mid_block_add_attention)) ||
-        (st = cfg_bool(ctx, g, "use_quant_conv", true, &c->use_quant_conv)) ||
-        (st = cfg_bool(ctx, g, "use_post_quant_conv", true, &c->use_post_quant_conv)))
+    const a2a_meta m = {ctx, g, VAE_ARCH, "vae"};
+    if ((st = a2a_meta_ints(&m, "block_out_channels", -1, A2A_VAE_MAX_BLOCKS, c->block_out_channels, &c->n_blocks)) ||
+        (st = a2a_meta_u32(&m, "in_channels", true, 3, 1, VAE_MAX_CH, &c->in_channels)) ||
+        (st = a2a_meta_u32(&m, "out_channels", true, 3, 1, VAE_MAX_CH, &c->out_channels)) ||
+        (st = a2a_meta_u32(&m, "latent_channels", true, 4, 1, VAE_MAX_CH, &c->latent_channels)) ||
+        (st = a2a_meta_u32(&m, "layers_per_block", true, 1, 1, A2A_VAE_MAX_LAYERS, &c->layers_per_block)) ||
+        (st = a2a_meta_u32(&m, "norm_num_groups", true, 32, 1, VAE_MAX_CH, &c->norm_num_groups)) ||
+        (st = a2a_meta_u32(&m, "sample_size", false, 0, 0, A2A_VAE_MAX_SIDE, &c->sample_size)) ||
+        (st = a2a_meta_f32(&m, "scaling_factor", 0.18215f, &c->scaling_factor)) ||
+        (st = a2a_meta_f32(&m, "shift_factor", 0.0f, &c->shift_factor)) ||
+        (st = a2a_meta_bool(&m, "mid_block_add_attention", true, &c->mid_block_add_attention)) ||
+        (st = a2a_meta_bool(&m, "use_quant_conv", true, &c->use_quant_conv)) ||
+        (st = a2a_meta_bool(&m, "use_post_quant_conv", true, &c->use_post_quant_conv)))
         return st;
     return check_config(ctx, c);
 }
@@ -1016,21 +962,13 @@ a2a_status a2a_vae_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const char *src
                         a2a_type_name(p.attn_type));
     char path[4096];
     a2a_vae_config c;
-    snprintf(path, sizeof path, "%s/config.json", src_dir);
-    FILE *cf = fopen(path, "rb");
-    if (!cf) return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "vae convert: no config.json in %s", src_dir);
-    fclose(cf);
-    a2a_status st = read_hf_config(ctx, path, &c);
+    a2a_status st;
+    if ((st = a2a_hf_config_path(ctx, src_dir, "vae", path, sizeof path)) != A2A_OK) return st;
+    st = read_hf_config(ctx, path, &c);
     if (st != A2A_OK) return st;
     a2a_weights *wf = NULL;
-    const char *cands[2] = {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"};
-    for (int i = 0; i < 2 && !wf; i++) {
-        snprintf(path, sizeof path, "%s/%s", src_dir, cands[i]);
-        FILE *f = fopen(path, "rb");
-        if (!f) continue;
-        fclose(f);
-        if ((st = a2a_weights_open(ctx, path, &wf)) != A2A_OK) return st;
-    }
+    static const char *const cands[2] = {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"};
+    if ((st = a2a_hf_open_weights(ctx, src_dir, cands, 2, "vae", &wf)) != A2A_OK) return st;
     if (!wf) return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "vae convert: no diffusion_pytorch_model.safetensors/.bin in %s", src_dir);
 
     const int64_t n = a2a_weights_n_tensors(wf);
@@ -1086,15 +1024,7 @@ a2a_status a2a_vae_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const char *src
         if (ne[0] % a2a_type_info(dt)->blck) dt = A2A_TYPE_F16;
         src.name = t->name;
         /* always a copy the writer keeps: the source file is closed before w is written */
-        size_t row, bytes;
-        void *buf = NULL;
-        if (!a2a_row_size(dt, ne[0], &row) || !a2a_mul_ok(row, (size_t)a2a_tensor_nrows(&src), &bytes) ||
-            !(buf = malloc(bytes ? bytes : 1))) {
-            st = a2a_fail(ctx, A2A_ERR_NOMEM, "vae convert: cannot allocate %s for '%s'", a2a_type_name(dt), name);
-            goto done;
-        }
-        if ((st = a2a_gguf_writer_keep(ctx, w, buf)) || (st = a2a_convert_rows(ctx, p.tp, &src, dt, buf))) goto done;
-        if ((st = a2a_gguf_writer_add_tensor(ctx, w, name, dt, nd, ne, buf))) goto done;
+        if ((st = a2a_convert_tensor_keep(ctx, p.tp, w, &src, dt, name, nd, ne, "vae"))) goto done;
         if (p.progress && p.progress(i + 1, n, name, p.user)) {
             st = a2a_fail(ctx, A2A_ERR_CANCELLED, "vae convert: cancelled");
             goto done;

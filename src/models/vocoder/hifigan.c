@@ -11,6 +11,8 @@
 #include "core/tensor.h"
 #include "io/convert_rows.h"
 #include "io/gguf.h"
+#include "io/hf_folder.h"
+#include "io/gguf_meta.h"
 #include "io/json.h"
 #include "io/weights.h"
 #include "kernels/conv.h"
@@ -83,58 +85,21 @@ static a2a_status check_config(a2a_ctx *ctx, const a2a_hifigan_config *c) {
     return A2A_OK;
 }
 
-static a2a_status md_u32(a2a_ctx *ctx, const a2a_gguf *g, const char *key, bool required, int def, int *out) {
-    char full[128];
-    snprintf(full, sizeof full, HG_ARCH ".%s", key);
-    uint32_t v;
-    a2a_status st = a2a_gguf_get_u32(ctx, g, full, &v);
-    if (st == A2A_ERR_NOT_FOUND && !required) {
-        *out = def;
-        return A2A_OK;
-    }
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "hifigan: missing metadata %s", full);
-    if (st != A2A_OK) return st;
-    if (v > (uint32_t)HG_MAX_CH * 16) return a2a_fail(ctx, A2A_ERR_FORMAT, "hifigan: %s = %u out of range", full, v);
-    *out = (int)v;
-    return A2A_OK;
-}
-
-/* i32 (or u32) array metadata into out[0..cap); *n receives the count. */
-static a2a_status md_ints(a2a_ctx *ctx, const a2a_gguf *g, const char *key, int *out, int cap, int *n) {
-    char full[128];
-    snprintf(full, sizeof full, HG_ARCH ".%s", key);
-    a2a_gguf_vtype et;
-    uint64_t cnt;
-    const void *data;
-    a2a_status st = a2a_gguf_get_arr(ctx, g, full, &et, &cnt, &data);
-    if (st == A2A_ERR_NOT_FOUND) return a2a_fail(ctx, A2A_ERR_FORMAT, "hifigan: missing metadata %s", full);
-    if (st != A2A_OK) return st;
-    if (cnt < 1 || cnt > (uint64_t)cap || !(et == A2A_GGUF_INT32 || et == A2A_GGUF_UINT32))
-        return a2a_fail(ctx, A2A_ERR_FORMAT, "hifigan: %s must be 1..%d 32-bit integers (got %llu of %s)", full, cap,
-                        (unsigned long long)cnt, a2a_gguf_vtype_name(et));
-    for (uint64_t i = 0; i < cnt; i++) {
-        int32_t v;
-        memcpy(&v, (const char *)data + 4 * i, 4);
-        if (et == A2A_GGUF_UINT32 && v < 0) v = -1;
-        out[i] = v;
-    }
-    *n = (int)cnt;
-    return A2A_OK;
-}
-
 static a2a_status load_config(a2a_ctx *ctx, const a2a_gguf *g, a2a_hifigan_config *c) {
     memset(c, 0, sizeof *c);
     int nk = 0, nu = 0, nd = 0, nc = 0;
     int flat[A2A_HIFIGAN_MAX_KERNELS * A2A_HIFIGAN_MAX_DIL];
+    const a2a_meta m = {ctx, g, HG_ARCH, "hifigan"};
     a2a_status st;
-    if ((st = md_u32(ctx, g, "model_in_dim", true, 0, &c->model_in_dim)) ||
-        (st = md_u32(ctx, g, "sampling_rate", false, 16000, &c->sampling_rate)) ||
-        (st = md_u32(ctx, g, "upsample_initial_channel", true, 0, &c->upsample_initial_channel)) ||
-        (st = md_ints(ctx, g, "upsample_rates", c->upsample_rates, A2A_HIFIGAN_MAX_UP, &c->n_up)) ||
-        (st = md_ints(ctx, g, "upsample_kernel_sizes", c->upsample_kernel_sizes, A2A_HIFIGAN_MAX_UP, &nu)) ||
-        (st = md_ints(ctx, g, "resblock_kernel_sizes", c->resblock_kernel_sizes, A2A_HIFIGAN_MAX_KERNELS, &nk)) ||
-        (st = md_ints(ctx, g, "resblock_dilation_counts", c->n_dil, A2A_HIFIGAN_MAX_KERNELS, &nc)) ||
-        (st = md_ints(ctx, g, "resblock_dilation_sizes", flat, A2A_HIFIGAN_MAX_KERNELS * A2A_HIFIGAN_MAX_DIL, &nd)))
+    if ((st = a2a_meta_u32(&m, "model_in_dim", true, 0, 0, HG_MAX_CH * 16, &c->model_in_dim)) ||
+        (st = a2a_meta_u32(&m, "sampling_rate", false, 16000, 0, HG_MAX_CH * 16, &c->sampling_rate)) ||
+        (st = a2a_meta_u32(&m, "upsample_initial_channel", true, 0, 0, HG_MAX_CH * 16, &c->upsample_initial_channel)) ||
+        (st = a2a_meta_ints(&m, "upsample_rates", -1, A2A_HIFIGAN_MAX_UP, c->upsample_rates, &c->n_up)) ||
+        (st = a2a_meta_ints(&m, "upsample_kernel_sizes", -1, A2A_HIFIGAN_MAX_UP, c->upsample_kernel_sizes, &nu)) ||
+        (st = a2a_meta_ints(&m, "resblock_kernel_sizes", -1, A2A_HIFIGAN_MAX_KERNELS, c->resblock_kernel_sizes, &nk)) ||
+        (st = a2a_meta_ints(&m, "resblock_dilation_counts", -1, A2A_HIFIGAN_MAX_KERNELS, c->n_dil, &nc)) ||
+        (st = a2a_meta_ints(&m, "resblock_dilation_sizes", -1, A2A_HIFIGAN_MAX_KERNELS * A2A_HIFIGAN_MAX_DIL, flat,
+                            &nd)))
         return st;
     if (nu != c->n_up)
         return a2a_fail(ctx, A2A_ERR_FORMAT, "hifigan: %d upsample rates but %d kernel sizes", c->n_up, nu);
@@ -152,9 +117,7 @@ static a2a_status load_config(a2a_ctx *ctx, const a2a_gguf *g, a2a_hifigan_confi
     st = a2a_gguf_get_f32(ctx, g, HG_ARCH ".leaky_relu_slope", &c->leaky_relu_slope);
     if (st == A2A_ERR_NOT_FOUND) c->leaky_relu_slope = 0.1f;
     else if (st != A2A_OK) return st;
-    st = a2a_gguf_get_bool(ctx, g, HG_ARCH ".normalize_before", &c->normalize_before);
-    if (st == A2A_ERR_NOT_FOUND) c->normalize_before = false;
-    else if (st != A2A_OK) return st;
+    if ((st = a2a_meta_bool(&m, "normalize_before", false, &c->normalize_before))) return st;
     return check_config(ctx, c);
 }
 
@@ -757,23 +720,15 @@ a2a_status a2a_hifigan_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const char 
     if (!prefix) prefix = "";
     if (strlen(prefix) > 200) return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "hifigan convert: prefix too long");
     char path[4096];
-    snprintf(path, sizeof path, "%s/config.json", src_dir);
-    FILE *cf = fopen(path, "rb");
-    if (!cf) return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "hifigan convert: no config.json in %s", src_dir);
-    fclose(cf);
+    a2a_status st;
+    if ((st = a2a_hf_config_path(ctx, src_dir, "hifigan", path, sizeof path)) != A2A_OK) return st;
     a2a_hifigan_config c;
-    a2a_status st = read_hf_config(ctx, path, &c);
+    st = read_hf_config(ctx, path, &c);
     if (st != A2A_OK) return st;
     a2a_weights *wf = NULL;
-    static const char *cands[4] = {"model.safetensors", "pytorch_model.bin", "diffusion_pytorch_model.safetensors",
-                                   "diffusion_pytorch_model.bin"};
-    for (int i = 0; i < 4 && !wf; i++) {
-        snprintf(path, sizeof path, "%s/%s", src_dir, cands[i]);
-        FILE *f = fopen(path, "rb");
-        if (!f) continue;
-        fclose(f);
-        if ((st = a2a_weights_open(ctx, path, &wf)) != A2A_OK) return st;
-    }
+    static const char *const cands[4] = {"model.safetensors", "pytorch_model.bin",
+                                         "diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"};
+    if ((st = a2a_hf_open_weights(ctx, src_dir, cands, 4, "hifigan", &wf)) != A2A_OK) return st;
     if (!wf) return a2a_fail(ctx, A2A_ERR_NOT_FOUND, "hifigan convert: no model.safetensors / pytorch_model.bin in %s", src_dir);
 
     /* transformers leaves absent mean/scale buffers at their initial zeros/ones, i.e. the
