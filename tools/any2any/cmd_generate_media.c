@@ -79,50 +79,113 @@ static int sampler_kind(const char *name) {
     return -1;
 }
 
-int cli_generate_image(int argc, char **argv) {
-    const char *model = NULL, *out = NULL, *init = NULL, *sampler = NULL;
-    a2a_sd_params p = a2a_sd_default_params();
-    p.seed = 42;
-    int threads = 0;
+/* Options every `generate --kind X` takes. */
+typedef struct gen_opts {
+    const char *model, *out, *prompt, *negative;
+    int32_t steps;          /* 0: the pipeline's default */
+    float cfg;              /* < 0: the pipeline's default */
+    uint64_t seed;
+    int threads;
+    int sched_kind;         /* -1: the file's scheduler */
+    int32_t width, height;  /* 0: default (only with `sized`) */
+} gen_opts;
+
+/* A kind's own options: (a, NULL) for value-less flags, then (a, v); returns 1 when it took the
+   option, 0 when it is not one of its own, -1 after printing why a value is bad. */
+typedef int (*gen_extra_fn)(void *user, const char *a, const char *v);
+
+/* Parse argv into o (common options) and through extra (the kind's own). sized: --width and
+   --height are accepted (images, video). Returns -1 to go on, else the exit status (0 after
+   --help, 2 after a usage error, with usage printed). */
+static int gen_parse(int argc, char **argv, bool sized, void (*usage)(FILE *), gen_extra_fn extra, void *user,
+                     gen_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->cfg = -1.0f;
+    o->seed = 42;
+    o->sched_kind = -1;
+    const char *sampler = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         double d = 0;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            gen_usage(stdout);
+            usage(stdout);
             return 0;
         }
         if (!strcmp(a, "--kind") && v) { i++; continue; } /* already dispatched */
-        if (!strcmp(a, "--vae-tiling")) { p.vae_tiling = true; continue; }
+        int r = extra(user, a, NULL);
+        if (r < 0) return 2;
+        if (r) continue;
         if (!v) {
             fprintf(stderr, "any2any generate: unexpected or incomplete argument '%s'\n", a);
-            gen_usage(stderr);
+            usage(stderr);
             return 2;
         }
         i++;
-        if (!strcmp(a, "-m") || !strcmp(a, "--model")) model = v;
-        else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) p.prompt = v;
-        else if (!strcmp(a, "--negative")) p.negative = v;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = v;
-        else if (!strcmp(a, "--init-image")) init = v;
+        if (!strcmp(a, "-m") || !strcmp(a, "--model")) o->model = v;
+        else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) o->prompt = v;
+        else if (!strcmp(a, "--negative")) o->negative = v;
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->out = v;
         else if (!strcmp(a, "--sampler")) sampler = v;
-        else if (!strcmp(a, "--steps")) { if (parse_num(a, v, 1, A2A_SD_MAX_STEPS, &d)) return 2; p.steps = (int32_t)d; }
-        else if (!strcmp(a, "--cfg")) { if (parse_num(a, v, 0, 100, &d)) return 2; p.cfg = (float)d; }
-        else if (!strcmp(a, "--seed")) { if (parse_num(a, v, 0, 9007199254740992.0, &d)) return 2; p.seed = (uint64_t)d; }
-        else if (!strcmp(a, "--width")) { if (parse_num(a, v, 8, A2A_SD_MAX_SIDE, &d)) return 2; p.width = (int32_t)d; }
-        else if (!strcmp(a, "--height")) { if (parse_num(a, v, 8, A2A_SD_MAX_SIDE, &d)) return 2; p.height = (int32_t)d; }
-        else if (!strcmp(a, "--strength")) { if (parse_num(a, v, 1e-6, 1, &d)) return 2; p.strength = (float)d; }
-        else if (!strcmp(a, "-t")) { if (parse_num(a, v, 0, 1024, &d)) return 2; threads = (int)d; }
-        else {
+        else if (!strcmp(a, "--steps")) { if (parse_num(a, v, 1, 1000, &d)) return 2; o->steps = (int32_t)d; }
+        else if (!strcmp(a, "--cfg")) { if (parse_num(a, v, 0, 100, &d)) return 2; o->cfg = (float)d; }
+        else if (!strcmp(a, "--seed")) { if (parse_num(a, v, 0, 9007199254740992.0, &d)) return 2; o->seed = (uint64_t)d; }
+        else if (!strcmp(a, "-t")) { if (parse_num(a, v, 0, 1024, &d)) return 2; o->threads = (int)d; }
+        else if (sized && !strcmp(a, "--width")) { if (parse_num(a, v, 8, 4096, &d)) return 2; o->width = (int32_t)d; }
+        else if (sized && !strcmp(a, "--height")) { if (parse_num(a, v, 8, 4096, &d)) return 2; o->height = (int32_t)d; }
+        else if ((r = extra(user, a, v)) < 0) return 2;
+        else if (!r) {
             fprintf(stderr, "any2any generate: unknown option '%s'\n", a);
-            gen_usage(stderr);
+            usage(stderr);
             return 2;
         }
     }
-    if (!model || !p.prompt || !out) {
-        gen_usage(stderr);
+    if (!o->model || !o->prompt || !o->out) {
+        usage(stderr);
         return 2;
     }
-    if (sampler && (p.sched_kind = sampler_kind(sampler)) < 0) return 2;
+    if (sampler && (o->sched_kind = sampler_kind(sampler)) < 0) return 2;
+    return -1;
+}
+
+/* --- image --- */
+typedef struct image_extra {
+    const char *init;
+    float strength;
+    bool vae_tiling;
+} image_extra;
+
+static int image_opt(void *user, const char *a, const char *v) {
+    image_extra *x = user;
+    double d;
+    if (!v) {
+        if (strcmp(a, "--vae-tiling")) return 0;
+        x->vae_tiling = true;
+        return 1;
+    }
+    if (!strcmp(a, "--init-image")) x->init = v;
+    else if (!strcmp(a, "--strength")) { if (parse_num(a, v, 1e-6, 1, &d)) return -1; x->strength = (float)d; }
+    else return 0;
+    return 1;
+}
+
+int cli_generate_image(int argc, char **argv) {
+    gen_opts o;
+    a2a_sd_params p = a2a_sd_default_params();
+    image_extra x = {NULL, p.strength, false};
+    int r = gen_parse(argc, argv, true, gen_usage, image_opt, &x, &o);
+    if (r >= 0) return r;
+    const char *model = o.model, *out = o.out, *init = x.init;
+    const int threads = o.threads;
+    p.prompt = o.prompt;
+    p.negative = o.negative;
+    p.steps = o.steps;
+    p.cfg = o.cfg;
+    p.seed = o.seed;
+    p.sched_kind = o.sched_kind;
+    p.width = o.width;
+    p.height = o.height;
+    p.strength = x.strength;
+    p.vae_tiling = x.vae_tiling;
     a2a_ctx *ctx = a2a_ctx_new();
     a2a_threadpool *tp = NULL;
     a2a_sd *sd = NULL;
@@ -184,48 +247,42 @@ static void audio_usage(FILE *f) {
             "  -t N                 threads (default: all cores)\n");
 }
 
+/* --- audio --- */
+typedef struct audio_extra {
+    float seconds;
+    bool pcm16;
+} audio_extra;
+
+static int audio_opt(void *user, const char *a, const char *v) {
+    audio_extra *x = user;
+    double d;
+    if (!v) {
+        if (strcmp(a, "--pcm16")) return 0;
+        x->pcm16 = true;
+        return 1;
+    }
+    if (strcmp(a, "--seconds")) return 0;
+    if (parse_num(a, v, 1e-3, A2A_AUDIOLDM_MAX_SECONDS, &d)) return -1;
+    x->seconds = (float)d;
+    return 1;
+}
+
 int cli_generate_audio(int argc, char **argv) {
-    const char *model = NULL, *out = NULL, *sampler = NULL;
+    gen_opts o;
+    audio_extra x = {0, false};
+    int r = gen_parse(argc, argv, false, audio_usage, audio_opt, &x, &o);
+    if (r >= 0) return r;
     a2a_audioldm_params p = a2a_audioldm_default_params();
-    p.seed = 42;
-    int threads = 0;
-    bool pcm16 = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        double d = 0;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            audio_usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--pcm16")) { pcm16 = true; continue; }
-        if (!strcmp(a, "--kind") && v) { i++; continue; }
-        if (!v) {
-            fprintf(stderr, "any2any generate: unexpected or incomplete argument '%s'\n", a);
-            audio_usage(stderr);
-            return 2;
-        }
-        i++;
-        if (!strcmp(a, "-m") || !strcmp(a, "--model")) model = v;
-        else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) p.prompt = v;
-        else if (!strcmp(a, "--negative")) p.negative = v;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = v;
-        else if (!strcmp(a, "--sampler")) sampler = v;
-        else if (!strcmp(a, "--seconds")) { if (parse_num(a, v, 1e-3, A2A_AUDIOLDM_MAX_SECONDS, &d)) return 2; p.seconds = (float)d; }
-        else if (!strcmp(a, "--steps")) { if (parse_num(a, v, 1, 1000, &d)) return 2; p.steps = (int32_t)d; }
-        else if (!strcmp(a, "--cfg")) { if (parse_num(a, v, 0, 100, &d)) return 2; p.cfg = (float)d; }
-        else if (!strcmp(a, "--seed")) { if (parse_num(a, v, 0, 9007199254740992.0, &d)) return 2; p.seed = (uint64_t)d; }
-        else if (!strcmp(a, "-t")) { if (parse_num(a, v, 0, 1024, &d)) return 2; threads = (int)d; }
-        else {
-            fprintf(stderr, "any2any generate: unknown option '%s'\n", a);
-            audio_usage(stderr);
-            return 2;
-        }
-    }
-    if (!model || !p.prompt || !out) {
-        audio_usage(stderr);
-        return 2;
-    }
-    if (sampler && (p.sched_kind = sampler_kind(sampler)) < 0) return 2;
+    const char *model = o.model, *out = o.out;
+    const int threads = o.threads;
+    const bool pcm16 = x.pcm16;
+    p.prompt = o.prompt;
+    p.negative = o.negative;
+    p.steps = o.steps;
+    p.cfg = o.cfg;
+    p.seed = o.seed;
+    p.sched_kind = o.sched_kind;
+    p.seconds = x.seconds;
     a2a_ctx *ctx = a2a_ctx_new();
     a2a_threadpool *tp = NULL;
     a2a_audioldm *m = NULL;
@@ -275,51 +332,42 @@ static void video_usage(FILE *f) {
             "  -t N                 threads (default: all cores)\n");
 }
 
+/* --- video --- */
+typedef struct video_extra {
+    const char *frames_dir;
+    int32_t frames;
+    double fps;
+} video_extra;
+
+static int video_opt(void *user, const char *a, const char *v) {
+    video_extra *x = user;
+    double d;
+    if (!v) return 0;
+    if (!strcmp(a, "--frames-dir")) x->frames_dir = v;
+    else if (!strcmp(a, "--frames")) { if (parse_num(a, v, 1, A2A_T2V_MAX_FRAMES, &d)) return -1; x->frames = (int32_t)d; }
+    else if (!strcmp(a, "--fps")) { if (parse_num(a, v, 0.1, 240, &d)) return -1; x->fps = d; }
+    else return 0;
+    return 1;
+}
+
 int cli_generate_video(int argc, char **argv) {
-    const char *model = NULL, *out = NULL, *sampler = NULL, *frames_dir = NULL;
+    gen_opts o;
+    video_extra x = {NULL, 0, 8};
+    int r = gen_parse(argc, argv, true, video_usage, video_opt, &x, &o);
+    if (r >= 0) return r;
     a2a_t2v_params p = a2a_t2v_default_params();
-    p.seed = 42;
-    int threads = 0;
-    double fps = 8;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        double d = 0;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            video_usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--kind") && v) { i++; continue; }
-        if (!v) {
-            fprintf(stderr, "any2any generate: unexpected or incomplete argument '%s'\n", a);
-            video_usage(stderr);
-            return 2;
-        }
-        i++;
-        if (!strcmp(a, "-m") || !strcmp(a, "--model")) model = v;
-        else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) p.prompt = v;
-        else if (!strcmp(a, "--negative")) p.negative = v;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = v;
-        else if (!strcmp(a, "--sampler")) sampler = v;
-        else if (!strcmp(a, "--frames-dir")) frames_dir = v;
-        else if (!strcmp(a, "--frames")) { if (parse_num(a, v, 1, A2A_T2V_MAX_FRAMES, &d)) return 2; p.frames = (int32_t)d; }
-        else if (!strcmp(a, "--fps")) { if (parse_num(a, v, 0.1, 240, &d)) return 2; fps = d; }
-        else if (!strcmp(a, "--steps")) { if (parse_num(a, v, 1, 1000, &d)) return 2; p.steps = (int32_t)d; }
-        else if (!strcmp(a, "--cfg")) { if (parse_num(a, v, 0, 100, &d)) return 2; p.cfg = (float)d; }
-        else if (!strcmp(a, "--seed")) { if (parse_num(a, v, 0, 9007199254740992.0, &d)) return 2; p.seed = (uint64_t)d; }
-        else if (!strcmp(a, "--width")) { if (parse_num(a, v, 8, 4096, &d)) return 2; p.width = (int32_t)d; }
-        else if (!strcmp(a, "--height")) { if (parse_num(a, v, 8, 4096, &d)) return 2; p.height = (int32_t)d; }
-        else if (!strcmp(a, "-t")) { if (parse_num(a, v, 0, 1024, &d)) return 2; threads = (int)d; }
-        else {
-            fprintf(stderr, "any2any generate: unknown option '%s'\n", a);
-            video_usage(stderr);
-            return 2;
-        }
-    }
-    if (!model || !p.prompt || !out) {
-        video_usage(stderr);
-        return 2;
-    }
-    if (sampler && (p.sched_kind = sampler_kind(sampler)) < 0) return 2;
+    const char *model = o.model, *out = o.out, *frames_dir = x.frames_dir;
+    const int threads = o.threads;
+    const double fps = x.fps;
+    p.prompt = o.prompt;
+    p.negative = o.negative;
+    p.steps = o.steps;
+    p.cfg = o.cfg;
+    p.seed = o.seed;
+    p.sched_kind = o.sched_kind;
+    p.width = o.width;
+    p.height = o.height;
+    p.frames = x.frames;
     a2a_ctx *ctx = a2a_ctx_new();
     a2a_threadpool *tp = NULL;
     a2a_t2v *m = NULL;
