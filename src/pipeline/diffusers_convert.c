@@ -31,26 +31,35 @@ static const char *join(char *buf, size_t cap, const char *dir, const char *sub)
     return buf;
 }
 
+/* Component converter settings from the pipeline's (weight types, threads, progress). */
+#define COMMON(x) ((x).tp = p->tp, (x).progress = p->progress, (x).user = p->user)
+static a2a_clip_text_convert_params clip_params(const a2a_diffusers_convert_params *p) {
+    a2a_clip_text_convert_params x = a2a_clip_text_convert_default_params();
+    x.matmul_type = p->weight_type;
+    COMMON(x);
+    return x;
+}
+static a2a_unet2d_convert_params unet2d_params(const a2a_diffusers_convert_params *p) {
+    a2a_unet2d_convert_params x = a2a_unet2d_convert_default_params();
+    x.conv_type = p->conv_type;
+    x.linear_type = p->weight_type;
+    COMMON(x);
+    return x;
+}
+static a2a_vae_convert_params vae_params(const a2a_diffusers_convert_params *p) {
+    a2a_vae_convert_params x = a2a_vae_convert_default_params();
+    x.conv_type = p->conv_type;
+    x.attn_type = p->weight_type;
+    COMMON(x);
+    return x;
+}
+
 /* Add the three Stable Diffusion components and the scheduler to w. */
 static a2a_status add_sd(a2a_ctx *ctx, a2a_gguf_writer *w, const char *dir, const a2a_diffusers_convert_params *p) {
     char sub[4096];
-    a2a_clip_text_convert_params tp = a2a_clip_text_convert_default_params();
-    tp.matmul_type = p->weight_type;
-    tp.tp = p->tp;
-    tp.progress = p->progress;
-    tp.user = p->user;
-    a2a_unet2d_convert_params up = a2a_unet2d_convert_default_params();
-    up.conv_type = p->conv_type;
-    up.linear_type = p->weight_type;
-    up.tp = p->tp;
-    up.progress = p->progress;
-    up.user = p->user;
-    a2a_vae_convert_params vp = a2a_vae_convert_default_params();
-    vp.conv_type = p->conv_type;
-    vp.attn_type = p->weight_type;
-    vp.tp = p->tp;
-    vp.progress = p->progress;
-    vp.user = p->user;
+    a2a_clip_text_convert_params tp = clip_params(p);
+    a2a_unet2d_convert_params up = unet2d_params(p);
+    a2a_vae_convert_params vp = vae_params(p);
     a2a_status st;
     if ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", A2A_SD_ARCH)) ||
         (st = a2a_clip_text_convert_add(ctx, w, join(sub, sizeof sub, dir, "text_encoder"), "text_encoder.", &tp)) ||
@@ -66,26 +75,12 @@ static a2a_status add_audioldm(a2a_ctx *ctx, a2a_gguf_writer *w, const char *dir
     char sub[4096];
     a2a_clap_text_convert_params tp = a2a_clap_text_convert_default_params();
     tp.weight_type = p->weight_type;
-    tp.tp = p->tp;
-    tp.progress = p->progress;
-    tp.user = p->user;
-    a2a_unet2d_convert_params up = a2a_unet2d_convert_default_params();
-    up.conv_type = p->conv_type;
-    up.linear_type = p->weight_type;
-    up.tp = p->tp;
-    up.progress = p->progress;
-    up.user = p->user;
-    a2a_vae_convert_params vp = a2a_vae_convert_default_params();
-    vp.conv_type = p->conv_type;
-    vp.attn_type = p->weight_type;
-    vp.tp = p->tp;
-    vp.progress = p->progress;
-    vp.user = p->user;
+    COMMON(tp);
+    a2a_unet2d_convert_params up = unet2d_params(p);
+    a2a_vae_convert_params vp = vae_params(p);
     a2a_hifigan_convert_params hp = a2a_hifigan_convert_default_params();
     hp.conv_type = p->conv_type;
-    hp.tp = p->tp;
-    hp.progress = p->progress;
-    hp.user = p->user;
+    COMMON(hp);
     a2a_status st;
     if ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", A2A_AUDIOLDM_ARCH)) ||
         (st = a2a_clap_text_convert_add(ctx, w, join(sub, sizeof sub, dir, "text_encoder"), "text_encoder.", &tp)) ||
@@ -100,23 +95,12 @@ static a2a_status add_audioldm(a2a_ctx *ctx, a2a_gguf_writer *w, const char *dir
 /* Add the text-to-video pipeline's CLIP text encoder, UNet3D, VAE and scheduler to w. */
 static a2a_status add_t2v(a2a_ctx *ctx, a2a_gguf_writer *w, const char *dir, const a2a_diffusers_convert_params *p) {
     char sub[4096];
-    a2a_clip_text_convert_params tp = a2a_clip_text_convert_default_params();
-    tp.matmul_type = p->weight_type;
-    tp.tp = p->tp;
-    tp.progress = p->progress;
-    tp.user = p->user;
+    a2a_clip_text_convert_params tp = clip_params(p);
     a2a_unet3d_convert_params up = a2a_unet3d_convert_default_params();
     up.conv_type = p->conv_type;
     up.linear_type = p->weight_type;
-    up.tp = p->tp;
-    up.progress = p->progress;
-    up.user = p->user;
-    a2a_vae_convert_params vp = a2a_vae_convert_default_params();
-    vp.conv_type = p->conv_type;
-    vp.attn_type = p->weight_type;
-    vp.tp = p->tp;
-    vp.progress = p->progress;
-    vp.user = p->user;
+    COMMON(up);
+    a2a_vae_convert_params vp = vae_params(p);
     a2a_status st;
     if ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", A2A_T2V_ARCH)) ||
         (st = a2a_clip_text_convert_add(ctx, w, join(sub, sizeof sub, dir, "text_encoder"), "text_encoder.", &tp)) ||
