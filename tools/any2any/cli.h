@@ -15,4 +15,5 @@ int cli_generate_image(int argc, char **argv);
 int cli_generate_audio(int argc, char **argv);
 int cli_generate_video(int argc, char **argv);
 int cli_chat_mm(int argc, char **argv);
+int cli_eval(int argc, char **argv);
 #endif

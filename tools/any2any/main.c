@@ -20,6 +20,7 @@ static void usage(FILE *f) {
             "  generate --kind audio -m AUDIOLDM.gguf -p PROMPT -o OUT.wav   AudioLDM text-to-audio\n"
             "  generate --kind video -m T2V.gguf -p PROMPT -o OUT.mp4   Zeroscope text-to-video (.mp4 .webm .gif)\n"
             "  run -m BUNDLE -p TEXT [--image F] [--audio F] [--video F]   one multimodal turn (NExT-GPT prompt)\n"
+            "  eval -m BUNDLE [--set DIR]   the demo bundle's quality numbers on a held-out evaluation set\n"
             "  embed -m ENC.gguf (--image F | --audio F | --video F | --text S)...   ImageBind embeddings as JSON\n"
             "  chat -m F.gguf      interactive multi-turn chat (chat templates from the model or --template)\n"
             "  quantize IN OUT TYPE   re-encode a GGUF model's weights (q4_0 q8_0 q4_K q6_K f16 ...)\n"
@@ -52,6 +53,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "inspect")) return cli_inspect(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate")) return cli_generate(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "eval")) return cli_eval(argc - 1, argv + 1);
     if (!strcmp(cmd, "embed")) return cli_embed(argc - 1, argv + 1);
     if (!strcmp(cmd, "chat")) return cli_chat(argc - 1, argv + 1);
     if (!strcmp(cmd, "quantize")) return cli_quantize(argc - 1, argv + 1);
