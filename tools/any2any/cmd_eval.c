@@ -17,6 +17,7 @@
    ran (whatever the numbers), 1 on bad input or a failed run, 2 on bad usage, 130 when
    interrupted (Ctrl-C; the partial table is still printed). */
 #include "cli.h"
+#include "media_out.h"
 #include "llm_run.h"
 
 #include <math.h>
@@ -273,17 +274,9 @@ static a2a_status judge_media(eval_state *e, const a2a_eval_case *c, const a2a_n
         ch.size = size;
     } else if (md->video) {
         snprintf(vpath, sizeof vpath, "%s/gen.mp4", e->tmpdir);
-        a2a_image *fr = calloc((size_t)md->frames, sizeof *fr);
-        if (!fr) return a2a_fail(ctx, A2A_ERR_NOMEM, "out of memory");
-        const size_t fpx = (size_t)3 * (size_t)md->w * (size_t)md->h;
-        for (int32_t k = 0; k < md->frames && st == A2A_OK; k++)
-            st = a2a_image_from_planar_f32(ctx, md->video + (size_t)k * fpx, 3, md->h, md->w, A2A_PIXEL_RANGE_NEG1_1,
-                                           A2A_PIXEL_TRUNC, &fr[k]);
         a2a_video_write_params vp = a2a_video_write_default_params();
         vp.crf = 12;
-        if (st == A2A_OK) st = a2a_video_write(ctx, vpath, fr, md->frames, 4.0, &vp);
-        for (int32_t k = 0; k < md->frames; k++) a2a_image_free(&fr[k]);
-        free(fr);
+        st = cli_write_video_item(ctx, md, vpath, 4.0, &vp);
         ch.path = vpath;
     } else if (md->wave) {
         a2a_audio au = {md->rate, 1, md->n_samples, md->wave};
@@ -377,19 +370,6 @@ static a2a_status run_choice(eval_state *e, const a2a_eval_case *c) {
 
 /* ---- output ---- */
 
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p == '\n') fputs("\\n", f);
-        else if (*p == '\t') fputs("\\t", f);
-        else if (*p == '\r') fputs("\\r", f);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static bool row_pass(const row *r) { return r->total > 0 && (double)r->correct >= r->target * r->total - 1e-9; }
 
 /* Section verdict: "PASS" when every row passes, "FAIL" otherwise, "-" without rows. */
@@ -432,7 +412,7 @@ static void print_json(const eval_state *e, double elapsed, bool interrupted) {
     for (int i = 0; i < e->n_rows; i++) {
         const row *r = &e->rows[i];
         printf("%s\n  {\"section\": \"%s\", \"media\": \"%s\", \"attribute\": ", i ? "," : "", SEC_NAME[r->sec], r->group);
-        json_str(stdout, r->attr);
+        cli_json_str(stdout, r->attr);
         printf(", \"correct\": %d, \"total\": %d, \"accuracy\": %.4f, \"target\": %.2f, \"pass\": %s}", r->correct, r->total,
                r->total ? (double)r->correct / r->total : 0.0, r->target, row_pass(r) ? "true" : "false");
     }
@@ -444,11 +424,11 @@ static void print_json(const eval_state *e, double elapsed, bool interrupted) {
     for (int i = 0; i < e->n_items; i++) {
         const item_rec *it = &e->items[i];
         printf("%s\n  {\"section\": \"%s\", \"id\": ", i ? "," : "", SEC_NAME[it->sec]);
-        json_str(stdout, it->id);
+        cli_json_str(stdout, it->id);
         printf(", \"modality\": \"%s\", \"reply\": ", a2a_eval_modality_name(it->modality));
-        json_str(stdout, it->reply);
+        cli_json_str(stdout, it->reply);
         printf(", \"verdict\": ");
-        json_str(stdout, it->verdict);
+        cli_json_str(stdout, it->verdict);
         printf("}");
     }
     printf("],\n \"elapsed_s\": %.3f, \"interrupted\": %s}\n", elapsed, interrupted ? "true" : "false");

@@ -34,20 +34,6 @@ static void run_usage(FILE *f) {
             cli_llm_opts_help);
 }
 
-/* JSON string literal of s to f. */
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p == '\n') fputs("\\n", f);
-        else if (*p == '\t') fputs("\\t", f);
-        else if (*p == '\r') fputs("\\r", f);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 int cli_run(int argc, char **argv) {
     cli_llm_opts o;
     cli_llm_opts_init(&o);
@@ -171,11 +157,11 @@ int cli_run(int argc, char **argv) {
         for (int i = 0; i < n_files; i++) fprintf(stderr, "any2any run: wrote %s\n", files[i]);
     if (json) {
         printf("{\"text\": ");
-        json_str(stdout, res.text ? res.text : "");
+        cli_json_str(stdout, res.text ? res.text : "");
         printf(", \"files\": [");
         for (int i = 0; i < n_files; i++) {
             if (i) printf(", ");
-            json_str(stdout, files[i]);
+            cli_json_str(stdout, files[i]);
         }
         printf("], \"prompt_positions\": %d, \"media\": %d, \"tokens\": %d, \"stopped\": \"%s\",\n"
                " \"timings\": {\"load_s\": %.3f, \"prompt_s\": %.3f, \"generate_s\": %.3f}}\n",

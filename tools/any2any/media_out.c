@@ -8,6 +8,34 @@
 
 #include <stdlib.h>
 
+a2a_status cli_write_video_item(a2a_ctx *ctx, const a2a_nextgpt_media *md, const char *path, double fps,
+                                const a2a_video_write_params *vp) {
+    a2a_image *fr = calloc((size_t)md->frames, sizeof *fr);
+    if (!fr) return a2a_fail(ctx, A2A_ERR_NOMEM, "out of memory");
+    const size_t fpx = (size_t)3 * (size_t)md->w * (size_t)md->h;
+    a2a_status st = A2A_OK;
+    for (int32_t k = 0; k < md->frames && st == A2A_OK; k++)
+        st = a2a_image_from_planar_f32(ctx, md->video + (size_t)k * fpx, 3, md->h, md->w, A2A_PIXEL_RANGE_NEG1_1,
+                                       A2A_PIXEL_TRUNC, &fr[k]);
+    if (st == A2A_OK) st = a2a_video_write(ctx, path, fr, md->frames, fps, vp);
+    for (int32_t k = 0; k < md->frames; k++) a2a_image_free(&fr[k]);
+    free(fr);
+    return st;
+}
+
+void cli_json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p == '\n') fputs("\\n", f);
+        else if (*p == '\t') fputs("\\t", f);
+        else if (*p == '\r') fputs("\\r", f);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
 a2a_status cli_write_reply_media(a2a_ctx *ctx, const a2a_nextgpt_reply *rep, const char *dir, int first_index,
                                  char (*files)[CLI_PATH_MAX], int *n_files) {
     *n_files = 0;
@@ -23,15 +51,7 @@ a2a_status cli_write_reply_media(a2a_ctx *ctx, const a2a_nextgpt_reply *rep, con
             a2a_image_free(&img);
         } else if (md->video) {
             snprintf(path, CLI_PATH_MAX, "%s/reply-%d.mp4", dir, first_index + *n_files);
-            a2a_image *fr = calloc((size_t)md->frames, sizeof *fr);
-            if (!fr) return a2a_fail(ctx, A2A_ERR_NOMEM, "out of memory");
-            const size_t fpx = (size_t)3 * (size_t)md->w * (size_t)md->h;
-            for (int32_t k = 0; k < md->frames && st == A2A_OK; k++)
-                st = a2a_image_from_planar_f32(ctx, md->video + (size_t)k * fpx, 3, md->h, md->w, A2A_PIXEL_RANGE_NEG1_1,
-                                               A2A_PIXEL_TRUNC, &fr[k]);
-            if (st == A2A_OK) st = a2a_video_write(ctx, path, fr, md->frames, 8.0, NULL);
-            for (int32_t k = 0; k < md->frames; k++) a2a_image_free(&fr[k]);
-            free(fr);
+            st = cli_write_video_item(ctx, md, path, 8.0, NULL);
         } else if (md->wave) {
             snprintf(path, CLI_PATH_MAX, "%s/reply-%d.wav", dir, first_index + *n_files);
             a2a_audio au = {md->rate, 1, md->n_samples, md->wave};

@@ -17,7 +17,6 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import gen_common as gc
 from gen_common import world
@@ -92,18 +91,8 @@ def main():
         u = rng.random(BATCH)
         caps = ["" if r < P_EMPTY else caps_all[i] for r, i in zip(u, idx)]
         z0 = (mean[idx].float() + std[idx].float() * torch.randn(mean[idx].shape, generator=gen)) * sf
-        noise = torch.randn(z0.shape, generator=gen)
-        t = torch.randint(0, 1000, (BATCH,), generator=gen)
-        a_t = acp[t].view(-1, 1, 1, 1, 1)
-        zt = a_t.sqrt() * z0 + (1 - a_t).sqrt() * noise
         lr = gc.cosine_lr(opt, LR, step, total, warmup=50)
-        cond = te(toks(caps)).last_hidden_state
-        pred = unet(zt, t, encoder_hidden_states=cond).sample
-        loss = F.mse_loss(pred, noise)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        loss = gc.eps_step(te, unet, toks, caps, z0, gen, acp, opt, params)
         d = min(EMA, (1 + step) / (10 + step))
         ema_update(ema_te, te, d)
         ema_update(ema_unet, unet, d)
