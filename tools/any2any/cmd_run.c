@@ -153,8 +153,6 @@ int cli_run(int argc, char **argv) {
         a2a_nextgpt_reply_free(&rep);
         goto fail;
     }
-    if (!json)
-        for (int i = 0; i < n_files; i++) fprintf(stderr, "any2any run: wrote %s\n", files[i]);
     if (json) {
         printf("{\"text\": ");
         cli_json_str(stdout, res.text ? res.text : "");
