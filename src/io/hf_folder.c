@@ -53,3 +53,22 @@ a2a_status a2a_convert_tensor_keep(a2a_ctx *ctx, a2a_threadpool *tp, a2a_gguf_wr
     else if ((st = a2a_convert_rows(ctx, tp, src, dt, buf)) != A2A_OK) return st;
     return a2a_gguf_writer_add_tensor(ctx, w, name, dt, nd, ne, buf);
 }
+
+a2a_status a2a_hf_convert_file(a2a_ctx *ctx, const char *who, const char *arch, const char *name, const char *src_dir,
+                               const char *out_gguf, a2a_convert_add_fn add, const void *params,
+                               a2a_convert_check_fn check) {
+    if (!src_dir || !out_gguf) return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "%s: NULL folder or output path", who);
+    a2a_gguf_writer *w = NULL;
+    a2a_status st = a2a_gguf_writer_new(ctx, &w);
+    if (st != A2A_OK) return st;
+    if (!(st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", arch)) &&
+        !(st = a2a_gguf_writer_set_str(ctx, w, "general.name", name)) && !(st = add(ctx, w, src_dir, params)))
+        st = a2a_gguf_writer_write(ctx, w, out_gguf);
+    a2a_gguf_writer_free(w);
+    if (st != A2A_OK) return st;
+    if ((st = check(ctx, out_gguf)) != A2A_OK) {
+        a2a_error_prefix(ctx, "%s: %s does not hold a complete %s", who, src_dir, name);
+        remove(out_gguf);
+    }
+    return st;
+}

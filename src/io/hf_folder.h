@@ -30,4 +30,18 @@ a2a_status a2a_hf_open_weights(a2a_ctx *ctx, const char *dir, const char *const 
 a2a_status a2a_convert_tensor_keep(a2a_ctx *ctx, a2a_threadpool *tp, a2a_gguf_writer *w, const a2a_tensor *src,
                                    a2a_type dt, const char *name, int nd, const int64_t *ne, const char *who);
 
+/* Writes the part of one component (src_dir -> tensors + metadata) into a writer: the
+   component's convert_add with its prefix "" and its params. */
+typedef a2a_status (*a2a_convert_add_fn)(a2a_ctx *ctx, a2a_gguf_writer *w, const char *src_dir, const void *params);
+/* Loads the file at path as the component and frees it again (A2A_OK when it loads). */
+typedef a2a_status (*a2a_convert_check_fn)(a2a_ctx *ctx, const char *path);
+
+/* One component as a GGUF file of its own: general.architecture = arch, general.name = name,
+   add(src_dir, params), written to out_gguf; then the file must load back through check (names,
+   shapes, config), otherwise it is removed and the error says "<who>: <src_dir> does not hold a
+   complete <name>". */
+a2a_status a2a_hf_convert_file(a2a_ctx *ctx, const char *who, const char *arch, const char *name, const char *src_dir,
+                               const char *out_gguf, a2a_convert_add_fn add, const void *params,
+                               a2a_convert_check_fn check);
+
 #endif

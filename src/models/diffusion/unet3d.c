@@ -728,23 +728,19 @@ a2a_status a2a_unet3d_convert_add(a2a_ctx *ctx, a2a_gguf_writer *w, const char *
     return st;
 }
 
+static a2a_status convert_add_file(a2a_ctx *ctx, a2a_gguf_writer *w, const char *src_dir, const void *p) {
+    return a2a_unet3d_convert_add(ctx, w, src_dir, "", p);
+}
+
+static a2a_status convert_check_file(a2a_ctx *ctx, const char *path) {
+    a2a_unet3d *m;
+    a2a_status st = a2a_unet3d_load(ctx, path, &m);
+    if (st == A2A_OK) a2a_unet3d_free(m);
+    return st;
+}
+
 a2a_status a2a_unet3d_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gguf,
                               const a2a_unet3d_convert_params *p) {
-    a2a_gguf_writer *w = NULL;
-    a2a_status st = a2a_gguf_writer_new(ctx, &w);
-    if (st != A2A_OK) return st;
-    if ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", U_ARCH)) ||
-        (st = a2a_gguf_writer_set_str(ctx, w, "general.name", "UNet3DConditionModel")) ||
-        (st = a2a_unet3d_convert_add(ctx, w, src_dir, "", p)) || (st = a2a_gguf_writer_write(ctx, w, out_gguf)))
-        goto done;
-    a2a_unet3d *u;
-    if ((st = a2a_unet3d_load(ctx, out_gguf, &u)) != A2A_OK) {
-        a2a_error_prefix(ctx, "unet3d convert: %s does not hold a complete UNet3DConditionModel", src_dir);
-        remove(out_gguf);
-        goto done;
-    }
-    a2a_unet3d_free(u);
-done:
-    a2a_gguf_writer_free(w);
-    return st;
+    return a2a_hf_convert_file(ctx, "unet3d convert", U_ARCH, "UNet3DConditionModel", src_dir, out_gguf, convert_add_file, p,
+                               convert_check_file);
 }

@@ -903,24 +903,19 @@ done_vocab:
     return st;
 }
 
+static a2a_status convert_add_file(a2a_ctx *ctx, a2a_gguf_writer *w, const char *src_dir, const void *p) {
+    return a2a_clap_text_convert_add(ctx, w, src_dir, NULL, p);
+}
+
+static a2a_status convert_check_file(a2a_ctx *ctx, const char *path) {
+    a2a_clap_text *m;
+    a2a_status st = a2a_clap_text_load(ctx, path, &m);
+    if (st == A2A_OK) a2a_clap_text_free(m);
+    return st;
+}
+
 a2a_status a2a_clap_text_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gguf,
                                  const a2a_clap_text_convert_params *p) {
-    if (!src_dir || !out_gguf) return a2a_fail(ctx, A2A_ERR_INVALID_ARG, "clap_text convert: NULL folder or output path");
-    a2a_gguf_writer *w;
-    a2a_status st = a2a_gguf_writer_new(ctx, &w);
-    if (st) return st;
-    if (!(st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", CT_ARCH)) &&
-        !(st = a2a_gguf_writer_set_str(ctx, w, "general.name", "ClapTextModelWithProjection")) &&
-        !(st = a2a_clap_text_convert_add(ctx, w, src_dir, NULL, p)))
-        st = a2a_gguf_writer_write(ctx, w, out_gguf);
-    a2a_gguf_writer_free(w);
-    if (st) return st;
-    a2a_clap_text *m;
-    if ((st = a2a_clap_text_load(ctx, out_gguf, &m))) {
-        a2a_error_prefix(ctx, "clap_text convert: %s does not hold a complete ClapTextModelWithProjection", src_dir);
-        remove(out_gguf);
-        return st;
-    }
-    a2a_clap_text_free(m);
-    return A2A_OK;
+    return a2a_hf_convert_file(ctx, "clap_text convert", CT_ARCH, "ClapTextModelWithProjection", src_dir, out_gguf, convert_add_file, p,
+                               convert_check_file);
 }

@@ -1035,23 +1035,18 @@ done:
     return st;
 }
 
-a2a_status a2a_vae_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gguf, const a2a_vae_convert_params *p) {
-    a2a_gguf_writer *w = NULL;
-    a2a_status st = a2a_gguf_writer_new(ctx, &w);
-    if (!st && ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", VAE_ARCH)) ||
-                (st = a2a_gguf_writer_set_str(ctx, w, "general.name", "AutoencoderKL")) ||
-                (st = a2a_vae_convert_add(ctx, w, src_dir, "", p)) || (st = a2a_gguf_writer_write(ctx, w, out_gguf))))
-        goto done;
-    if (st) goto done;
-    /* check the result loads (names, shapes, config) before reporting success */
-    a2a_vae *vae;
-    if ((st = a2a_vae_load(ctx, out_gguf, &vae)) != A2A_OK) {
-        a2a_error_prefix(ctx, "vae convert: %s does not hold a complete AutoencoderKL", src_dir);
-        remove(out_gguf);
-        goto done;
-    }
-    a2a_vae_free(vae);
-done:
-    a2a_gguf_writer_free(w);
+static a2a_status convert_add_file(a2a_ctx *ctx, a2a_gguf_writer *w, const char *src_dir, const void *p) {
+    return a2a_vae_convert_add(ctx, w, src_dir, "", p);
+}
+
+static a2a_status convert_check_file(a2a_ctx *ctx, const char *path) {
+    a2a_vae *m;
+    a2a_status st = a2a_vae_load(ctx, path, &m);
+    if (st == A2A_OK) a2a_vae_free(m);
     return st;
+}
+
+a2a_status a2a_vae_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gguf, const a2a_vae_convert_params *p) {
+    return a2a_hf_convert_file(ctx, "vae convert", VAE_ARCH, "AutoencoderKL", src_dir, out_gguf, convert_add_file, p,
+                               convert_check_file);
 }

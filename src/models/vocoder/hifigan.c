@@ -792,24 +792,19 @@ done:
     return st;
 }
 
+static a2a_status convert_add_file(a2a_ctx *ctx, a2a_gguf_writer *w, const char *src_dir, const void *p) {
+    return a2a_hifigan_convert_add(ctx, w, src_dir, NULL, p);
+}
+
+static a2a_status convert_check_file(a2a_ctx *ctx, const char *path) {
+    a2a_hifigan *m;
+    a2a_status st = a2a_hifigan_load(ctx, path, &m);
+    if (st == A2A_OK) a2a_hifigan_free(m);
+    return st;
+}
+
 a2a_status a2a_hifigan_convert(a2a_ctx *ctx, const char *src_dir, const char *out_gguf,
                                const a2a_hifigan_convert_params *p) {
-    a2a_gguf_writer *w = NULL;
-    a2a_status st = a2a_gguf_writer_new(ctx, &w);
-    if (st != A2A_OK) return st;
-    if ((st = a2a_gguf_writer_set_str(ctx, w, "general.architecture", HG_ARCH)) ||
-        (st = a2a_gguf_writer_set_str(ctx, w, "general.name", "SpeechT5HifiGan")) ||
-        (st = a2a_hifigan_convert_add(ctx, w, src_dir, NULL, p)) || (st = a2a_gguf_writer_write(ctx, w, out_gguf))) {
-        a2a_gguf_writer_free(w);
-        return st;
-    }
-    a2a_gguf_writer_free(w);
-    a2a_hifigan *v;
-    if ((st = a2a_hifigan_load(ctx, out_gguf, &v)) != A2A_OK) {
-        a2a_error_prefix(ctx, "hifigan convert: %s does not load back", out_gguf);
-        remove(out_gguf);
-        return st;
-    }
-    a2a_hifigan_free(v);
-    return A2A_OK;
+    return a2a_hf_convert_file(ctx, "hifigan convert", HG_ARCH, "SpeechT5HifiGan", src_dir, out_gguf, convert_add_file, p,
+                               convert_check_file);
 }
