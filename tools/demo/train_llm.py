@@ -20,6 +20,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dialogues  # noqa: E402
 import train_util as tu  # noqa: E402
+import world  # noqa: E402
 from llm_data import BASE_VOCAB, Tok, reply, train_tokenizer, user_turn  # noqa: E402
 
 CONFIG = dict(hidden_size=192, intermediate_size=512, num_hidden_layers=4, num_attention_heads=4,
@@ -43,10 +44,10 @@ def text_sequences(tok, rng, items, n):
         if r < 0.4:
             kind = rng.choice(list(items))
             it = rng.choice(items[kind])
-            q, a = rng.choice(__import__("world").qa_pairs(it, rng))
+            q, a = rng.choice(world.qa_pairs(it, rng))
             segs = user_turn(tok, q) + reply(tok, a)
         elif r < 0.75:
-            req, ans, _ = __import__("world").generation_request(rng, rng.choice(["image", "video", "audio"]))
+            req, ans, _ = world.generation_request(rng, rng.choice(["image", "video", "audio"]))
             segs = user_turn(tok, req) + reply(tok, ans)
         elif r < 0.85:
             segs, _ = dialogues.text_turn(tok, rng)

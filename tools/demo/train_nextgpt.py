@@ -160,7 +160,7 @@ class NextGPT(nn.Module):
             p.requires_grad_(True)  # only the added rows change (gradient mask in step())
         lora = stage >= 3 or (stage == 1 and STAGE1_LORA)
         for lin in self.loras.values():
-            lin.enabled = lora or any(l.lora_B.weight.abs().sum() > 0 for l in [lin])
+            lin.enabled = lora or bool(lin.lora_B.weight.abs().sum() > 0)  # trained in an earlier stage
             for p in list(lin.lora_A.parameters()) + list(lin.lora_B.parameters()):
                 p.requires_grad_(lora)
         for p in self.llama_proj.parameters():
