@@ -46,8 +46,9 @@ chain_understand() {
   $py tools/demo/embed_media.py "$work"
 }
 chain_generate() {
-  log "generators: VAE, Stable-Diffusion-shaped, Zeroscope-shaped"
+  log "generators: VAE (+ decoder fine-tune), Stable-Diffusion-shaped, Zeroscope-shaped"
   $py tools/demo/train_vae.py "$work" --steps-scale "$scale"
+  $py tools/demo/train_vae_decoder.py "$work" --steps-scale "$scale"
   $py tools/demo/train_sd.py "$work" --steps-scale "$scale"
   $py tools/demo/train_t2v.py "$work" --steps-scale "$scale"
   log "generators: AudioLDM-shaped (HiFi-GAN, mel VAE, CLAP text + UNet)"
@@ -95,7 +96,7 @@ $py tools/demo/plot_curves.py "$work/bundle/curves" \
   stage1_encoder_alignment="$work/nextgpt/curve_stage1.tsv" stage2_decoder_alignment="$work/nextgpt/curve_stage2.tsv" \
   stage3_instruction_tuning="$work/nextgpt/curve_stage3.tsv" \
   encoder="$work/enc/curve.tsv:image,video,audio" judge="$work/judge/curve.tsv:image,video,audio" \
-  vae="$work/gen/vae/curve.tsv:rec" sd_unet="$work/gen/sd/curve.tsv:loss" t2v_unet="$work/gen/t2v/curve.tsv:loss" \
+  vae="$work/gen/vae/curve.tsv:rec" vae_decoder="$work/gen/vae_ft/curve.tsv:rec" sd_unet="$work/gen/sd/curve.tsv:loss" t2v_unet="$work/gen/t2v/curve.tsv:loss" \
   audio_vocoder="$work/gen/aldm_parts/vocoder/curve.tsv:mel_l1" audio_vae="$work/gen/aldm_parts/vae/curve.tsv:l1" \
   audio_unet="$work/gen/aldm_parts/ldm/curve.tsv"
 

@@ -1,11 +1,16 @@
 """Audio helpers for the demo bundle's AudioLDM-shaped generator (tools/demo/train_audioldm.py).
 
 The mel representation (what the VAE models and the vocoder inverts):
-  16 kHz, n_fft 1024, hop 256, win 1024 (periodic Hann), reflect padding of (n_fft - hop) / 2 on
-  both sides and no centring (HiFi-GAN's convention, so 1.024 s = 16384 samples -> exactly 64
+  16 kHz, n_fft 2048, hop 1024, win 2048 (periodic Hann), reflect padding of (n_fft - hop) / 2 on
+  both sides and no centring (HiFi-GAN's convention, so 1.024 s = 16384 samples -> exactly 16
   frames), magnitude (not power) spectrum, 64 Slaney-style mel bins (area-normalised, as librosa's
   default) over 0..8000 Hz, then log(clamp(mel, 1e-5)).  Shape [frames, 64] (time major, as
   AudioLDM's VAE input [B, 1, frames, bins]).
+Why hop 1024 (64 ms, coarse for speech): a HiFi-GAN upsampler is shift-equivariant per hop, so a
+steady tone's identical mel frames become a hop-periodic waveform whose partials lie on a grid of
+16000 / hop Hz.  At hop 256 that grid is 62.5 Hz and most of the world's notes fall between grid
+points (the vocoder could not play a C4 at all); at hop 1024 the grid is 15.625 Hz and every
+note of octaves 4-5 lies within 27 cents of a grid point.
 Pitch: estimate_f0 (FFT peak) and pitch_class_error (semitones, octave ignored).
 """
 import math
@@ -15,9 +20,9 @@ import torch
 import torch.nn.functional as F
 
 SR = 16000
-N_FFT = 1024
-HOP = 256
-WIN = 1024
+N_FFT = 2048
+HOP = 1024
+WIN = 2048
 N_MELS = 64
 FMIN = 0.0
 FMAX = 8000.0
@@ -75,7 +80,7 @@ def stft_mag(x, n_fft, hop, win):
 
 
 def log_mel(x):
-    """waveform [B, samples] (float32, 16 kHz) -> log mel [B, samples // 256, 64]."""
+    """waveform [B, samples] (float32, 16 kHz) -> log mel [B, samples // HOP, 64]."""
     fb, _ = _consts(x.device)
     mag = stft_mag(x, N_FFT, HOP, WIN)
     return torch.log(torch.clamp(mag @ fb.t(), min=LOG_FLOOR))

@@ -28,7 +28,7 @@ def generate_turn(tok, rng, modality):
 
 
 def text_turn(tok, rng):
-    q, a = rng.choice(world.TEXT_ONLY)
+    q, a = rng.choice(world.TEXT_ONLY + world.SMALL_TALK)
     return user_turn(tok, q) + reply(tok, a), {"media": [], "gen": []}
 
 

@@ -42,9 +42,15 @@ N_VOCAB = 512 + 3000 + 2
 
 CONFIGS = {
     # the bundle's encoder: projected into the LLM (out 128)
-    "enc": dict(seed=1, out=128, vision=(64, 2), audio=(64, 2), text=(64, 2), heads=4),
+    # hard_negatives: batches of hard-negative groups (train_encoder.HARD_GROUPS).  Measured on the
+    # held-out zero-shot set after 2,400 steps: for the judge they raised image count 40 -> 48%
+    # (shape 37%, video shape 73% either way); for the encoder they cut video shape 72 -> 25% and
+    # image count 38 -> 31%, so the encoder keeps uniform batches.  Neither learned direction.
+    "enc": dict(seed=1, out=128, vision=(64, 2), audio=(64, 2), text=(64, 2), heads=4, pos_init="sincos",
+                hard_negatives=False),
     # the judge: a separate, smaller model, different seed/init
-    "judge": dict(seed=2, out=64, vision=(48, 2), audio=(48, 2), text=(48, 2), heads=4),
+    "judge": dict(seed=2, out=64, vision=(48, 2), audio=(48, 2), text=(48, 2), heads=4, pos_init="sincos",
+                  hard_negatives=True),
 }
 
 
@@ -93,11 +99,10 @@ def make_model(which):
         thermal_embed_dim=8, thermal_num_blocks=1, thermal_num_heads=1,
         imu_embed_dim=8, imu_num_blocks=1, imu_num_heads=1, imu_drop_path=0.0,
     )
-    if c.get("pos_init") == "sincos":
+    if c.get("pos_init") == "sincos":  # vision only: the audio tower learns its task from the N(0, 0.02) init
         with torch.no_grad():
-            for mod, (gh, gw) in (("vision", (16, 16)), ("audio", (12, 19))):
-                pe = m.modality_preprocessors[mod].pos_embedding_helper.pos_embed
-                pe[0, 1:] = c.get("pos_amp", 0.5) * sincos_2d(gh, gw, pe.shape[-1])
+            pe = m.modality_preprocessors["vision"].pos_embedding_helper.pos_embed
+            pe[0, 1:] = c.get("pos_amp", 1.0) * sincos_2d(16, 16, pe.shape[-1])
     tp = m.modality_preprocessors["text"]
     tp.token_embedding = nn.Embedding(N_VOCAB, c["text"][0])  # the small vocabulary, not 49408
     nn.init.normal_(tp.token_embedding.weight, std=0.02)
@@ -106,8 +111,10 @@ def make_model(which):
 
 def sincos_2d(gh, gw, d):
     """[gh * gw, d] 2-D sine-cosine position table (rows then columns), unit-ish amplitude:
-    an initial value for the learnable patch position embeddings, so that the towers see
-    where each patch is from the first step (the upstream init is N(0, 0.02))."""
+    an initial value for the learnable patch position embeddings, so that the vision tower sees
+    where each patch is from the first step.  With the upstream init, N(0, 0.02), positions are
+    ~30x weaker than patch content and the tiny towers never learned motion direction (chance
+    after 1,200 steps); with this init a supervised probe reached 97% direction in 1,000 steps."""
     q = d // 4
     omega = 1.0 / (100.0 ** (torch.arange(q, dtype=torch.float64) / max(q, 1)))
     yy, xx = torch.meshgrid(torch.arange(gh, dtype=torch.float64), torch.arange(gw, dtype=torch.float64), indexing="ij")

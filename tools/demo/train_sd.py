@@ -22,7 +22,7 @@ import gen_common as gc
 from gen_common import world
 
 SEED = 23
-STEPS = 750
+STEPS = 1500
 N_ENC = 12000                    # train images encoded (the first N_ENC)
 BATCH = 32
 LR = 1.5e-3

@@ -23,7 +23,7 @@ from gen_common import world
 from train_sd import EMA, SCHED, ema_update, encode_latents
 
 SEED = 37
-STEPS = 460
+STEPS = 920
 N_ENC = 4000                    # train videos encoded (the first N_ENC)
 BATCH = 16
 LR = 1.5e-3

@@ -8,8 +8,8 @@ the training stages (tools/demo/train_*.py) and the evaluation set import it.
 Sizes (fixed by the bundle's generators):
   image   64 x 64 RGB uint8            (Stable-Diffusion-shaped generator: latent 4 x 16 x 16)
   video   8 frames x 32 x 32 RGB, 4 fps (Zeroscope-shaped generator: latent 8 x 4 x 8 x 8)
-  audio   16 kHz mono float32, 1.024 s  (AudioLDM-shaped generator: 64 mel bins x 64 frames,
-                                        hop 256, latent 4 x 16 x 16)
+  audio   16 kHz mono float32, 1.024 s  (AudioLDM-shaped generator: 64 mel bins x 16 frames,
+                                        hop 1024, latent 4 x 4 x 16)
 """
 import math
 import os
@@ -296,6 +296,25 @@ TEXT_ONLY = [
     ("Tell me about a blue square without drawing it.", "A blue square has four equal sides and is blue."),
     ("What is a star?", "A star is a shape with five points."),
     ("Thank you.", "You are welcome."),
+]
+
+# More text-only small talk for the instruction-tuning dialogues (tools/demo/dialogues.py) only:
+# it teaches that a greeting or a question about the assistant is answered in words, without a
+# signal span.  (The evaluation's held-out text-only prompts, tools/demo/make_eval_set.py, are
+# none of these.)
+SMALL_TALK = [
+    ("Hey!", "Hello! I can describe and make pictures, sounds and videos."),
+    ("Good morning.", "Good morning! I can describe and make pictures, sounds and videos."),
+    ("Hello, friend.", "Hello! I can describe and make pictures, sounds and videos."),
+    ("Greetings.", "Hello! I can describe and make pictures, sounds and videos."),
+    ("Nice to meet you.", "Nice to meet you too."),
+    ("How are you?", "I am fine, thank you."),
+    ("Thanks a lot.", "You are welcome."),
+    ("Great, thanks.", "You are welcome."),
+    ("Can you help me?", "Yes. I can describe and make pictures, sounds and videos."),
+    ("Tell me about yourself.", "I am an assistant for pictures, sounds and videos."),
+    ("Goodbye.", "Goodbye!"),
+    ("Do you like shapes?", "Yes, I know circles, squares, triangles and stars."),
 ]
 
 
