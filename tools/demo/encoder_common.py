@@ -102,7 +102,7 @@ def make_model(which):
     if c.get("pos_init") == "sincos":  # vision only: the audio tower learns its task from the N(0, 0.02) init
         with torch.no_grad():
             pe = m.modality_preprocessors["vision"].pos_embedding_helper.pos_embed
-            pe[0, 1:] = c.get("pos_amp", 1.0) * sincos_2d(16, 16, pe.shape[-1])
+            pe[0, 1:] = sincos_2d(16, 16, pe.shape[-1])
     tp = m.modality_preprocessors["text"]
     tp.token_embedding = nn.Embedding(N_VOCAB, c["text"][0])  # the small vocabulary, not 49408
     nn.init.normal_(tp.token_embedding.weight, std=0.02)

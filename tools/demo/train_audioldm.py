@@ -349,14 +349,14 @@ def stage_ldm(work, parts, scale):
     seed_all(3)
     vae = AutoencoderKL.from_pretrained(os.path.join(parts, "vae", "model")).eval()
     sf = vae.config.scaling_factor
+    mel = torch.from_numpy(np.load(os.path.join(parts, "mel_train.npy")))  # [N, FRAMES, 64]
     lat_path = os.path.join(parts, "ldm", "latents.pt")
     os.makedirs(os.path.dirname(lat_path), exist_ok=True)
     if not os.path.exists(lat_path):
-        mel = torch.from_numpy(np.load(os.path.join(parts, "mel_train.npy"))).unsqueeze(1)
         mu, sd = [], []
         with torch.no_grad():
             for i in range(0, len(mel), 200):
-                d = vae.encode(mel[i:i + 200]).latent_dist
+                d = vae.encode(mel[i:i + 200].unsqueeze(1)).latent_dist
                 mu.append(d.mean)
                 sd.append(d.std)
         atomic_save({"mean": torch.cat(mu), "std": torch.cat(sd)}, lat_path)
@@ -370,7 +370,6 @@ def stage_ldm(work, parts, scale):
     unet = make_unet()
     sched = make_scheduler()
     acp = sched.alphas_cumprod.float()
-    mel = torch.from_numpy(np.load(os.path.join(parts, "mel_train.npy")))
     tower = MelTower()
     params = list(te.parameters()) + list(unet.parameters()) + list(tower.parameters())
     opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=1e-2)
@@ -454,7 +453,7 @@ def stage_targets(work, parts):
 
 def tone_pitch_report(waves, items):
     """Pitch-class accuracy (|error| < 0.5 semitone, octave ignored: captions do not name it). Also the
-    share of f0s within 3 Hz of a multiple of the frame rate 16000 / HOP Hz: a stride-HOP
+    share of f0s within 1 Hz of a multiple of the frame rate 16000 / HOP Hz: a stride-HOP
     upsampler maps a steady (constant) mel to a HOP-periodic waveform, whose partials lie on that grid."""
     f0 = np.array([ac.estimate_f0(w) for w in waves])
     errs = np.array([ac.pitch_class_error(f, world.NOTE_SEMITONE[it["note"]]) for f, it in zip(f0, items)])

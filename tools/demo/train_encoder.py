@@ -61,13 +61,13 @@ HARD_GROUPS = {
 
 
 class BatchSampler:
-    """Item indices for one modality's batch: hard groups (see HARD_GROUPS) filling the batch,
-    the remainder drawn uniformly."""
+    """Item indices for one modality's batch: hard groups (a HARD_GROUPS entry; none: uniform
+    batches) filling the batch, the remainder drawn uniformly."""
 
-    def __init__(self, items, kind):
+    def __init__(self, items, hard_groups):
         self.n = len(items)
         self.groups = []
-        for shared, spread in HARD_GROUPS.get(kind, []):
+        for shared, spread in hard_groups:
             index = {}
             for i, it in enumerate(items):
                 index.setdefault(tuple(it[k] for k in shared), {}).setdefault(it[spread], []).append(i)
@@ -218,7 +218,7 @@ def main():
 
     full = a.which == "enc"
     hard = cfg.get("hard_negatives", False)
-    sample = {k: BatchSampler(its, k if hard else "uniform") for k, its in (("image", img_items), ("video", vid_items))}
+    sample = {k: BatchSampler(its, HARD_GROUPS[k] if hard else []) for k, its in (("image", img_items), ("video", vid_items))}
     t_start, t_ck = time.time(), time.time()
     step0 = step
     while step < total:

@@ -31,6 +31,14 @@ def to_t(x):  # uint8 [..., H, W, 3] -> float [-1, 1] [N, 3, H, W]
     return torch.from_numpy(x).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
 
 
+def save_recon_grid(originals, recon, path):
+    """PNG of 8 originals (uint8 [N, H, W, 3]) over their reconstructions (float [-1, 1] [N, 3, H, W])."""
+    from PIL import Image
+    top = np.concatenate(list(originals[:8]), axis=1)
+    bot = ((recon[:8].clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+    Image.fromarray(np.concatenate([top, np.concatenate(list(bot), axis=1)], axis=0)).save(path)
+
+
 def main():
     a = gc.parse_args(__doc__)
     stage = os.path.join(a.work, "gen", "vae")
@@ -87,11 +95,7 @@ def main():
     print(f"vae: eval L1 (0..255 scale) images {l1i:.2f} frames {l1f:.2f}; latent std {1 / sf:.4f} "
           f"mean {lat.mean().item():.4f} -> scaling_factor {sf:.5f}; cpu {run.cpu_s():.0f}s", flush=True)
     vae.register_to_config(scaling_factor=sf)
-    from PIL import Image
-    top = np.concatenate(list(ie[:8]), axis=1)
-    bot = ((ri[:8].clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
-    grid = np.concatenate([top, np.concatenate(list(bot), axis=1)], axis=0)
-    Image.fromarray(grid).save(os.path.join(stage, "recon.png"))
+    save_recon_grid(ie, ri, os.path.join(stage, "recon.png"))
     with open(os.path.join(stage, "summary.txt"), "w") as f:
         f.write(f"eval_l1_images\t{l1i:.3f}\neval_l1_frames\t{l1f:.3f}\nscaling_factor\t{sf:.6f}\n"
                 f"cpu_s\t{run.cpu_s():.1f}\nsteps\t{total}\n")

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 import gen_common as gc
-from train_vae import N_FRAMES, to_t
+from train_vae import N_FRAMES, save_recon_grid, to_t
 
 SEED = 12
 STEPS = 1500
@@ -94,11 +94,7 @@ def main():
         l1n = (vae.decode(zn).sample - to_t(ie[:128])).abs().mean().item() * 127.5
     print(f"vae decoder: eval L1 (0..255) images {l1i:.2f} frames {l1f:.2f}, images from noised latents "
           f"{l1n:.2f}; cpu {run.cpu_s():.0f}s", flush=True)
-    from PIL import Image
-    top = np.concatenate(list(ie[:8]), axis=1)
-    bot = ((ri[:8].clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
-    Image.fromarray(np.concatenate([top, np.concatenate(list(bot), axis=1)], axis=0)).save(
-        os.path.join(stage, "recon_ft.png"))
+    save_recon_grid(ie, ri, os.path.join(stage, "recon_ft.png"))
 
     tmp = vae_dir + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -298,9 +298,9 @@ TEXT_ONLY = [
     ("Thank you.", "You are welcome."),
 ]
 
-# More text-only small talk for the instruction-tuning dialogues (tools/demo/dialogues.py) only:
-# it teaches that a greeting or a question about the assistant is answered in words, without a
-# signal span.  (The evaluation's held-out text-only prompts, tools/demo/make_eval_set.py, are
+# More text-only small talk, drawn beside TEXT_ONLY by dialogues.text_turn (LLM pretraining and the
+# NExT-GPT stages): it teaches that a greeting or a question about the assistant is answered in
+# words, without a signal span.  (The evaluation's held-out text-only prompts, tools/demo/make_eval_set.py, are
 # none of these.)
 SMALL_TALK = [
     ("Hey!", "Hello! I can describe and make pictures, sounds and videos."),
