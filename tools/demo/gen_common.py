@@ -161,18 +161,27 @@ def cosine_lr(opt, base, step, total, warmup=100):
     return lr
 
 
-def eps_step(te, unet, toks, caps, z0, gen, acp, opt, params):
-    """One joint text-encoder + UNet step on the DDPM epsilon loss: z0 [B, C, (F,) H, W] clean
-    scaled latents, caps the B prompts, acp the cumulative alphas [1000]; noise and timesteps
-    drawn from gen. Returns the loss (a tensor)."""
+def diffusion_step(te, unet, toks, caps, z0, gen, acp, opt, params, prediction_type):
+    """One joint text-encoder + UNet step on the DDPM loss: z0 [B, C, (F,) H, W] clean scaled
+    latents, caps the B prompts, acp the cumulative alphas [1000]; noise and timesteps drawn from
+    gen. prediction_type "epsilon" regresses the noise; "v_prediction" regresses
+    v = sqrt(acp) * noise - sqrt(1 - acp) * z0, which keeps a weight of about 1 on the clean
+    latent at low signal-to-noise, where the picture's colours are decided (the epsilon loss
+    weighs them by the SNR, ~0.005 at t = 999). Returns the loss (a tensor)."""
     import torch.nn.functional as F
     noise = torch.randn(z0.shape, generator=gen)
     t = torch.randint(0, 1000, (z0.shape[0],), generator=gen)
     a_t = acp[t].view(-1, *([1] * (z0.dim() - 1)))
     zt = a_t.sqrt() * z0 + (1 - a_t).sqrt() * noise
+    if prediction_type == "epsilon":
+        target = noise
+    elif prediction_type == "v_prediction":
+        target = a_t.sqrt() * noise - (1 - a_t).sqrt() * z0
+    else:
+        raise ValueError(prediction_type)
     cond = te(toks(caps)).last_hidden_state
     pred = unet(zt, t, encoder_hidden_states=cond).sample
-    loss = F.mse_loss(pred, noise)
+    loss = F.mse_loss(pred, target)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(params, 1.0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Demo bundle, generators stage 3: the Zeroscope-shaped text-to-video generator.
 A CLIPTextModel (same small tokenizer as train_sd.py, gelu like Zeroscope's) trained jointly with
-a UNet3DConditionModel on the DDPM epsilon loss over 8 frames of 4x8x8 latents of the shared
+a UNet3DConditionModel on the DDPM v-prediction loss over 8 frames of 4x8x8 latents of the shared
 WORK/gen/vae (frames encoded one by one, scaled by its scaling_factor). Captions:
 world.caption(video item), e.g. "a red circle moving left", and ~10% "" for classifier-free
 guidance. The conditioning is CLIPTextModel(...).last_hidden_state [77, HIDDEN].
@@ -92,7 +92,7 @@ def main():
         caps = ["" if r < P_EMPTY else caps_all[i] for r, i in zip(u, idx)]
         z0 = (mean[idx].float() + std[idx].float() * torch.randn(mean[idx].shape, generator=gen)) * sf
         lr = gc.cosine_lr(opt, LR, step, total, warmup=50)
-        loss = gc.eps_step(te, unet, toks, caps, z0, gen, acp, opt, params)
+        loss = gc.diffusion_step(te, unet, toks, caps, z0, gen, acp, opt, params, SCHED["prediction_type"])
         d = min(EMA, (1 + step) / (10 + step))
         ema_update(ema_te, te, d)
         ema_update(ema_unet, unet, d)

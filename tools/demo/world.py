@@ -204,9 +204,11 @@ def _fit(x):
 
 
 def _sox(args):
+    """sox -n ... synth: float32 samples at SAMPLE_RATE.  -R (repeatable mode) seeds sox's noise
+    generators with a fixed number; without it every call draws new noise."""
     with tempfile.TemporaryDirectory() as td:
         p = os.path.join(td, "a.raw")
-        subprocess.run(["sox", "-n", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "32", "-e", "floating-point",
+        subprocess.run(["sox", "-R", "-n", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "32", "-e", "floating-point",
                         "-t", "raw", p] + args, check=True, capture_output=True)
         return np.fromfile(p, dtype=np.float32)
 
@@ -232,10 +234,23 @@ def render_audio(it):
         f = 440.0 * 2 ** (NOTE_SEMITONE[it["note"]] / 12 + (it["octave"] - 4))
         dur = rng.uniform(0.7, AUDIO_SECONDS)
         x = _sox(["synth", f"{dur:.3f}", it["timbre"], f"{f:.3f}", "fade", "q", "0.02", f"{dur:.3f}", "0.05"])
-    else:
-        x = _sox(["synth", f"{AUDIO_SECONDS:.3f}", it["noise"] + "noise"])
+    else:  # a window of one fixed sox noise recording per colour, placed by the item's seed
+        src = _noise_source(it["noise"])
+        start = rng.randrange(len(src) - AUDIO_SAMPLES + 1)
+        x = src[start:start + AUDIO_SAMPLES]
     x = x / (np.abs(x).max() + 1e-6) * amp
     return _fit(x)
+
+
+_NOISE_SECONDS = 16
+_noise_cache = {}
+
+
+def _noise_source(colour):
+    """_NOISE_SECONDS of sox's white/pink/brown noise in repeatable mode (memoised)."""
+    if colour not in _noise_cache:
+        _noise_cache[colour] = _sox(["synth", str(_NOISE_SECONDS), colour + "noise"])
+    return _noise_cache[colour]
 
 
 def note_frequency(note, octave):
