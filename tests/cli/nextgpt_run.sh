@@ -56,6 +56,14 @@ P
 else
     fail "run --force: $(tail -2 "$TMP/err")"
 fi
+# -o names a folder that does not exist yet: it is made (parents too); a file in the way is an error
+"$BIN" run -m "$B" -p "Draw it." -n 4 --temp 0 --force image --steps 2 --width 16 --height 16 \
+    -o "$TMP/new/nested" >/dev/null 2>"$TMP/err" || fail "run -o new folder: $(tail -1 "$TMP/err")"
+[[ -s "$TMP/new/nested/reply-1.png" ]] || fail "run -o new folder: no reply-1.png"
+: >"$TMP/afile"
+"$BIN" run -m "$B" -p "Draw it." -n 4 --temp 0 --force image --steps 2 --width 16 --height 16 \
+    -o "$TMP/afile/sub" >/dev/null 2>"$TMP/err" && fail "run -o under a file accepted"
+grep -qF "output folder" "$TMP/err" || fail "run -o under a file: message '$(tail -1 "$TMP/err")'"
 # forbidding everything: text only, no files
 rm -rf "$TMP/out2" && mkdir -p "$TMP/out2"
 "$BIN" run -m "$B" -p "hello" -n 4 --temp 0 --forbid image --forbid audio --forbid video -o "$TMP/out2" --json \

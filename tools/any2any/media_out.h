@@ -9,9 +9,13 @@
 
 #define CLI_PATH_MAX 1100
 
+/* Create folder dir and its missing parents (like mkdir -p; existing ones are kept). Returns A2A_OK,
+   or A2A_ERR_IO / A2A_ERR_INVALID_ARG with a message naming dir when it cannot be made a folder. */
+a2a_status cli_make_dirs(a2a_ctx *ctx, const char *dir);
+
 /* Write every generated item of rep as DIR/reply-N.png | .mp4 (8 fps) | .wav (N = first_index, first_index+1,
-   ...; atomic writes) and put the paths in files[] (*n_files of them). Returns A2A_OK or the
-   writer's error (with a message in ctx). */
+   ...; atomic writes; DIR is created when missing) and put the paths in files[] (*n_files of them).
+   Returns A2A_OK or the error (with a message in ctx). */
 a2a_status cli_write_reply_media(a2a_ctx *ctx, const a2a_nextgpt_reply *rep, const char *dir, int first_index,
                                  char (*files)[CLI_PATH_MAX], int *n_files);
 
